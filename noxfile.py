@@ -1,0 +1,56 @@
+"""nox sessions: the same checks a developer runs locally and CI runs on every change.
+
+Heavy logic lives in the engine (``avion_workspace``) and its tasks; sessions only install and call.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+LIBS = sorted(p.parent.name for p in ROOT.glob("libs/*/pyproject.toml"))
+
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_existing_virtualenvs = True
+nox.options.sessions = ["lint", "typecheck", "tests"]
+
+
+def _install_workspace(session: nox.Session, extras: str = "test") -> None:
+    session.install("-e", f".[{extras}]")
+    for lib in LIBS:
+        session.install("-e", f"libs/{lib}[test]")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the whole test suite: engine unit and integration tests, then every library's tests."""
+    _install_workspace(session)
+    env = {"PATH": f"{ROOT / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    args = session.posargs or ["tests", *(f"libs/{lib}/tests" for lib in LIBS)]
+    session.run("pytest", *args, env=env)
+
+
+@nox.session(name="render-check")
+def render_check(session: nox.Session) -> None:
+    """Fail when committed generated files differ from what config renders."""
+    session.install("-e", ".")
+    session.run("inv", "render", "--check")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over the engine."""
+    _install_workspace(session, "dev")
+    session.run("mypy")
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """ruff and every pre-commit hook over the whole tree."""
+    session.install("pre-commit", "ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+    session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")

@@ -1,0 +1,34 @@
+"""What ``inv config.*`` does, callable without invoke."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import yaml
+
+from avion_workspace.config.validate import load_config
+from avion_workspace.errors import ConfigError
+from avion_workspace.workspace import resolve_config_dir
+
+
+def run_validate(config_dir: str | None) -> None:
+    config = load_config(resolve_config_dir(config_dir))
+    data = config.base.data
+    print(
+        f"config OK: {len(data['services'])} services, {len(data['postgres']['databases'])} databases, "
+        f"{len(data['object_storage']['buckets'])} buckets, environments: {', '.join(config.environments)}"
+    )
+
+
+def run_show(config_dir: str | None, *, env: str, as_json: bool) -> None:
+    config = load_config(resolve_config_dir(config_dir))
+    if env not in config.effective:
+        raise ConfigError(
+            f"unknown environment {env!r}", hint=f"declared: {', '.join(config.environments)}"
+        )
+    data = config.effective[env].data
+    if as_json:
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        sys.stdout.write(yaml.safe_dump(data, sort_keys=False, width=100))

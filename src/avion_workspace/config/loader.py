@@ -1,0 +1,266 @@
+"""Safe YAML loading with a location for every value.
+
+Only plain YAML is accepted: standard tags, string keys, no duplicate keys, no merge keys, a
+bounded number of aliases and a bounded expanded size (an alias bomb is rejected at once), and a
+bounded file size. Every problem is collected, located, and raised together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from avion_workspace.errors import ConfigError, Location, Problem
+
+MAX_FILE_BYTES = 1024 * 1024
+MAX_ALIASES = 100
+MAX_EXPANDED_NODES = 100_000
+
+JsonPath = tuple[str | int, ...]
+
+_YAML = "tag:yaml.org,2002:"
+_SCALAR_TAGS = {f"{_YAML}{name}" for name in ("str", "int", "float", "bool", "null")}
+_TIMESTAMP_TAG = f"{_YAML}timestamp"
+_MAP_TAG = f"{_YAML}map"
+_SEQ_TAG = f"{_YAML}seq"
+_MERGE_TAG = f"{_YAML}merge"
+
+
+def format_json_path(path: JsonPath) -> str:
+    """``("services", "auth", "redis", 0)`` → ``$.services.auth.redis[0]``."""
+    out = "$"
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif part.replace("_", "").replace("-", "").isalnum() and not part[:1].isdigit():
+            out += f".{part}"
+        else:
+            out += f"[{part!r}]"
+    return out
+
+
+@dataclass(frozen=True)
+class Document:
+    """A loaded YAML document: plain data plus where each value (and mapping key) came from."""
+
+    source: str
+    data: dict[str, Any]
+    values: Mapping[JsonPath, Location] = field(default_factory=dict)
+    keys: Mapping[JsonPath, Location] = field(default_factory=dict)
+
+    def locate(self, path: JsonPath, *, key: bool = False) -> Location:
+        """The location of ``path``, or of its nearest located ancestor."""
+        if key and path in self.keys:
+            return self.keys[path]
+        probe = path
+        while probe:
+            if probe in self.values:
+                return self.values[probe]
+            probe = probe[:-1]
+        return self.values.get((), Location(self.source, 1, 1))
+
+
+class _ExpansionBudget(Exception):
+    def __init__(self, node: Node) -> None:
+        self.node = node
+
+
+class _AliasLimit(Exception):
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        self.mark = mark
+
+
+class _CountingLoader(yaml.SafeLoader):
+    """A SafeLoader that only composes, counting aliases as it goes."""
+
+    aliases = 0
+
+    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise _AliasLimit(self.peek_event().start_mark)
+        return super().compose_node(parent, index)  # type: ignore[no-any-return, arg-type]
+
+
+def _loc(source: str, mark: yaml.Mark | None) -> Location:
+    if mark is None:
+        return Location(source)
+    return Location(source, mark.line + 1, mark.column + 1)
+
+
+class _Builder:
+    """Turns a composed node graph into plain data, recording locations and problems."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.values: dict[JsonPath, Location] = {}
+        self.keys: dict[JsonPath, Location] = {}
+        self.problems: list[Problem] = []
+        self._expanded = 0
+        self._scalars = SafeConstructor()
+
+    def problem(self, node: Node, path: JsonPath, message: str, hint: str | None = None) -> None:
+        self.problems.append(
+            Problem(message, _loc(self.source, node.start_mark), format_json_path(path), hint)
+        )
+
+    def build(self, node: Node, path: JsonPath) -> Any:
+        self._expanded += 1
+        if self._expanded > MAX_EXPANDED_NODES:
+            raise _ExpansionBudget(node)
+        self.values.setdefault(path, _loc(self.source, node.start_mark))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            if node.tag != _SEQ_TAG:
+                return self._custom_tag(node, path)
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        assert isinstance(node, ScalarNode)
+        if node.tag == _TIMESTAMP_TAG:
+            return node.value  # keep dates as the text written; nothing here is a date
+        if node.tag not in _SCALAR_TAGS:
+            return self._custom_tag(node, path)
+        return self._scalars.construct_object(node)
+
+    def _custom_tag(self, node: Node, path: JsonPath) -> None:
+        tag = node.tag.replace(_YAML, "!!")
+        self.problem(
+            node,
+            path,
+            f"tag {tag} is not allowed",
+            "only plain YAML is accepted: remove the tag and write the value itself",
+        )
+
+    def _mapping(self, node: MappingNode, path: JsonPath) -> dict[str, Any]:
+        if node.tag != _MAP_TAG:
+            self._custom_tag(node, path)
+            return {}
+        result: dict[str, Any] = {}
+        first_line: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                self.problem(
+                    key_node, path, "merge keys (<<) are not supported", "write the keys out"
+                )
+                continue
+            if not isinstance(key_node, ScalarNode) or key_node.tag != f"{_YAML}str":
+                self.problem(
+                    key_node,
+                    path,
+                    f"mapping key {key_node.value!r} is not a string",
+                    "quote the key",
+                )
+                continue
+            key = key_node.value
+            line = key_node.start_mark.line + 1
+            if key in first_line:
+                self.problem(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key {key!r} (first defined on line {first_line[key]}, "
+                    f"again on line {line})",
+                    "keep one of the two",
+                )
+                continue
+            first_line[key] = line
+            self.keys[(*path, key)] = _loc(self.source, key_node.start_mark)
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+
+def load_text(text: str, source: str) -> Document:
+    """Parse ``text`` (named ``source`` in messages) into a :class:`Document`.
+
+    Raises :class:`ConfigError` with every problem found.
+    """
+    loader = _CountingLoader(text)
+    try:
+        node = loader.get_single_node()
+    except _AliasLimit as exc:
+        raise ConfigError.from_problems(
+            [
+                Problem(
+                    f"more than {MAX_ALIASES} aliases",
+                    _loc(source, exc.mark),
+                    hint="anchors and aliases are bounded; write the values out",
+                )
+            ]
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        message = " ".join(str(p) for p in (exc.context, exc.problem) if p)
+        raise ConfigError.from_problems(
+            [Problem(f"YAML syntax error: {message}", _loc(source, mark))]
+        ) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError.from_problems(
+            [Problem(f"YAML error: {exc}", Location(source))]
+        ) from None
+    finally:
+        loader.dispose()
+    if node is None:
+        raise ConfigError.from_problems(
+            [Problem("the file is empty", Location(source, 1, 1), "$", "expected a mapping")]
+        )
+    builder = _Builder(source)
+    try:
+        data = builder.build(node, ())
+    except _ExpansionBudget as exc:
+        raise ConfigError.from_problems(
+            [
+                Problem(
+                    f"the document expands to more than {MAX_EXPANDED_NODES} values "
+                    "through aliases (an alias bomb?)",
+                    _loc(source, exc.node.start_mark),
+                    hint="anchors and aliases are bounded; write the values out",
+                )
+            ]
+        ) from None
+    if not isinstance(data, dict):
+        builder.problem(node, (), f"expected a mapping at the top, found {type(data).__name__}")
+    if builder.problems:
+        raise ConfigError.from_problems(builder.problems)
+    assert isinstance(data, dict)
+    return Document(source, data, builder.values, builder.keys)
+
+
+def display_path(path: Path) -> str:
+    """``path`` relative to the working directory when it is below it, else as given."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def load_file(path: Path) -> Document:
+    """Load one YAML file safely; size-bounded, UTF-8, located errors."""
+    source = display_path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise ConfigError.from_problems([Problem("file not found", Location(source))]) from None
+    if size > MAX_FILE_BYTES:
+        raise ConfigError.from_problems(
+            [
+                Problem(
+                    f"file is {size} bytes, larger than the {MAX_FILE_BYTES} bytes allowed",
+                    Location(source),
+                )
+            ]
+        )
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ConfigError.from_problems(
+            [Problem("file is not valid UTF-8", Location(source, line))]
+        ) from None
+    return load_text(text, source)

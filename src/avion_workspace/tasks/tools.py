@@ -1,0 +1,28 @@
+"""``inv tools.*``: the pinned external tools under .tools/."""
+
+from __future__ import annotations
+
+from invoke import Collection, task
+from invoke.context import Context
+
+
+@task(positional=["names"], iterable=["names"], help={"names": "tools to install (default: all)"})
+def install(c: Context, names: list[str] | None = None) -> None:
+    """Install pinned tools (goose, helm, actionlint, ...) into .tools/bin; instant when present."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.tools_cli import run_install
+
+    guarded(lambda: run_install(names or []))
+
+
+@task
+def list_(c: Context) -> None:
+    """List the pinned tools and whether each is installed."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.tools_cli import run_list
+
+    guarded(run_list)
+
+
+ns = Collection("tools", install, list_)
+ns.tasks["list"] = ns.tasks.pop("list-")  # `inv tools.list`
