@@ -52,7 +52,9 @@ def redis_users(platform: Platform) -> list[RedisUser]:
         name = f"avion_{service.name.replace('-', '_')}"
         patterns = tuple(f"~{p}" for p in service.redis_key_patterns)
         channels = tuple(f"&{p}" for p in service.redis_key_patterns)
-        users.append(RedisUser(name, f"AVION_{service.env_prefix}_REDIS_PASSWORD", patterns, channels))
+        users.append(
+            RedisUser(name, f"AVION_{service.env_prefix}_REDIS_PASSWORD", patterns, channels)
+        )
     return users
 
 
@@ -120,7 +122,8 @@ def database_dsn(root: Path, platform: Platform, database: str, *, host: str = "
     password = read_env(root).get(database_password_var(database))
     if password is None:
         raise AvionError(
-            f"no password for {database} in {root / ENV_FILE}", hint="run `inv setup` to complete it"
+            f"no password for {database} in {root / ENV_FILE}",
+            hint="run `inv setup` to complete it",
         )
     return (
         f"postgresql://{quote(db.owner, safe='')}:{quote(password, safe='')}"

@@ -18,7 +18,9 @@ def run_setup(config_dir: str | None) -> None:
     root = find_root()
     cdir = resolve_config_dir(config_dir)
     platform = load_platform(cdir, "local")
-    print(f"config OK: {len(platform.services)} services, environments: {', '.join(platform.environments)}")
+    print(
+        f"config OK: {len(platform.services)} services, environments: {', '.join(platform.environments)}"
+    )
     report = apply_plan(root, plan_for(cdir))
     changed = len(report.created) + len(report.updated) + len(report.deleted)
     print(f"render OK: {changed} generated files written, {report.identical} already current")
@@ -27,4 +29,6 @@ def run_setup(config_dir: str | None) -> None:
         print(f"credentials: generated {len(added)} local secrets into {ENV_FILE} (git-ignored)")
     else:
         print(f"credentials: {ENV_FILE} is complete")
-    print("not done yet: starting the local stack and migrating its databases (inv infra.up, inv migrate.up --all)")
+    print(
+        "not done yet: starting the local stack and migrating its databases (inv infra.up, inv migrate.up --all)"
+    )

@@ -34,8 +34,15 @@ class Tool:
 TOOLS: dict[str, Tool] = {
     tool.name: tool
     for tool in (
-        Tool("goose", "github.com/pressly/goose/v3/cmd/goose", "v3.26.0", "differential migration tests"),
-        Tool("actionlint", "github.com/rhysd/actionlint/cmd/actionlint", "v1.7.12", "workflow checks"),
+        Tool(
+            "goose",
+            "github.com/pressly/goose/v3/cmd/goose",
+            "v3.26.0",
+            "differential migration tests",
+        ),
+        Tool(
+            "actionlint", "github.com/rhysd/actionlint/cmd/actionlint", "v1.7.12", "workflow checks"
+        ),
     )
 }
 
@@ -70,10 +77,20 @@ def install_tool(root: Path, name: str) -> tuple[Path, bool]:
         return target, False
     go = shutil.which("go")
     if go is None:
-        raise ToolMissing(f"cannot install {name}: the go toolchain is not on PATH", hint="install Go 1.22+")
-    env = {**os.environ, "GOBIN": str(bin_dir(root)), "CGO_ENABLED": os.environ.get("CGO_ENABLED", "0")}
+        raise ToolMissing(
+            f"cannot install {name}: the go toolchain is not on PATH", hint="install Go 1.22+"
+        )
+    env = {
+        **os.environ,
+        "GOBIN": str(bin_dir(root)),
+        "CGO_ENABLED": os.environ.get("CGO_ENABLED", "0"),
+    }
     result = subprocess.run(
-        [go, "install", f"{tool.module}@{tool.version}"], env=env, capture_output=True, text=True, check=False
+        [go, "install", f"{tool.module}@{tool.version}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if result.returncode != 0:
         raise ToolMissing(

@@ -11,7 +11,9 @@ def run_install(names: list[str]) -> None:
     root = find_root()
     unknown = [n for n in names if n not in TOOLS]
     if unknown:
-        raise AvionError(f"unknown tool(s): {', '.join(unknown)}", hint=f"known: {', '.join(TOOLS)}")
+        raise AvionError(
+            f"unknown tool(s): {', '.join(unknown)}", hint=f"known: {', '.join(TOOLS)}"
+        )
     for name in names or list(TOOLS):
         path, fresh = install_tool(root, name)
         print(f"{'installed' if fresh else 'present  '} {name} {TOOLS[name].version} -> {path}")

@@ -81,12 +81,12 @@ class _CountingLoader(yaml.SafeLoader):
 
     aliases = 0
 
-    def compose_node(self, parent: Node | None, index: object) -> Node | None:  # type: ignore[override]
+    def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                raise _AliasLimit(self.peek_event().start_mark)
-        return super().compose_node(parent, index)  # type: ignore[no-any-return, arg-type]
+                raise _AliasLimit(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+        return super().compose_node(parent, index)
 
 
 def _loc(source: str, mark: yaml.Mark | None) -> Location:
@@ -200,9 +200,7 @@ def load_text(text: str, source: str) -> Document:
             [Problem(f"YAML syntax error: {message}", _loc(source, mark))]
         ) from None
     except yaml.YAMLError as exc:
-        raise ConfigError.from_problems(
-            [Problem(f"YAML error: {exc}", Location(source))]
-        ) from None
+        raise ConfigError.from_problems([Problem(f"YAML error: {exc}", Location(source))]) from None
     finally:
         loader.dispose()
     if node is None:

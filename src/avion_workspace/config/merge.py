@@ -56,6 +56,16 @@ def _replaced_paths(base: Any, overlay: Any, path: JsonPath) -> list[JsonPath]:
     return [path]
 
 
+def _merged_mappings(base: Any, overlay: Any, path: JsonPath) -> list[JsonPath]:
+    if not (isinstance(base, dict) and isinstance(overlay, dict)):
+        return []
+    out = [path]
+    for key, value in overlay.items():
+        if key in base:
+            out.extend(_merged_mappings(base[key], value, (*path, key)))
+    return out
+
+
 def merge_documents(base: Document, overlay: Document) -> Document:
     """Merge two documents; the result's locations point into whichever file a value came from."""
     data = merge_data(base.data, overlay.data)
@@ -68,4 +78,10 @@ def merge_documents(base: Document, overlay: Document) -> Document:
     keys: dict[JsonPath, Location] = {p: loc for p, loc in base.keys.items() if kept(p)}
     values.update({p: loc for p, loc in overlay.values.items() if p})
     keys.update(overlay.keys)
+    # A mapping both files write is located where the base defines it.
+    for path in _merged_mappings(base.data, overlay.data, ()):
+        if path in base.values:
+            values[path] = base.values[path]
+        if path in base.keys:
+            keys[path] = base.keys[path]
     return Document(f"{base.source} + {overlay.source}", data, values, keys)

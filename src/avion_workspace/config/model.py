@@ -176,7 +176,9 @@ def _resources(raw: Mapping[str, Any]) -> Resources:
     )
 
 
-def _service(name: str, raw: Mapping[str, Any], defaults: Mapping[str, Any], data: Mapping[str, Any]) -> Service:
+def _service(
+    name: str, raw: Mapping[str, Any], defaults: Mapping[str, Any], data: Mapping[str, Any]
+) -> Service:
     database = raw.get("database")
     scaling = raw.get("autoscaling", defaults.get("autoscaling"))
     return Service(
@@ -227,7 +229,10 @@ def build_platform(data: Mapping[str, Any], env: str) -> Platform:
             local_port=data["redis"]["local_port"],
             persistence=bool(data["redis"].get("persistence", True)),
             namespaces=_frozen_map(
-                {n: RedisNamespace(n, d["description"]) for n, d in data["redis"]["namespaces"].items()}
+                {
+                    n: RedisNamespace(n, d["description"])
+                    for n, d in data["redis"]["namespaces"].items()
+                }
             ),
         ),
         object_storage=ObjectStorage(
@@ -236,13 +241,23 @@ def build_platform(data: Mapping[str, Any], env: str) -> Platform:
             local_console_port=storage.get("local_console_port"),
             buckets=_frozen_map(
                 {
-                    n: Bucket(n, b["purpose"], b.get("versioning", False), b.get("cdn", False), b.get("expire_days"))
+                    n: Bucket(
+                        n,
+                        b["purpose"],
+                        b.get("versioning", False),
+                        b.get("cdn", False),
+                        b.get("expire_days"),
+                    )
                     for n, b in storage["buckets"].items()
                 }
             ),
         ),
-        search=Search(data["search"]["engine"], data["search"]["version"], data["search"]["local_port"]),
-        services=_frozen_map({n: _service(n, s, defaults, data) for n, s in data["services"].items()}),
+        search=Search(
+            data["search"]["engine"], data["search"]["version"], data["search"]["local_port"]
+        ),
+        services=_frozen_map(
+            {n: _service(n, s, defaults, data) for n, s in data["services"].items()}
+        ),
         monitoring=Monitoring(
             scrape_interval=monitoring["prometheus"]["scrape_interval"],
             retention=monitoring["prometheus"]["retention"],

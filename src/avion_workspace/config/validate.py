@@ -60,19 +60,25 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _schema_problems(doc: Document, validator: jsonschema.Draft202012Validator) -> Iterator[Problem]:
+def _schema_problems(
+    doc: Document, validator: jsonschema.Draft202012Validator
+) -> Iterator[Problem]:
     for error in validator.iter_errors(doc.data):
         if error.context:
-            error = best_match(error.context)  # noqa: PLW2901 - the best branch says it best
+            error = best_match(error.context)
         path: JsonPath = tuple(error.absolute_path)
         hint = _hint_for(error)
         if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-            allowed = sorted((error.schema.get("properties") or {}) if isinstance(error.schema, dict) else {})
+            allowed = sorted(
+                (error.schema.get("properties") or {}) if isinstance(error.schema, dict) else {}
+            )
             for key in sorted(set(error.instance) - set(allowed)):
                 close = difflib.get_close_matches(key, allowed, n=1)
                 key_hint = f"did you mean {close[0]!r}?" if close else None
                 if allowed:
-                    key_hint = (key_hint + " " if key_hint else "") + "allowed: " + ", ".join(allowed)
+                    key_hint = (
+                        (key_hint + " " if key_hint else "") + "allowed: " + ", ".join(allowed)
+                    )
                 yield Problem(
                     f"unknown key {key!r}",
                     doc.locate((*path, key), key=True),
@@ -80,8 +86,8 @@ def _schema_problems(doc: Document, validator: jsonschema.Draft202012Validator) 
                     key_hint,
                 )
             continue
-        if error.validator == "propertyNames":
-            # error.instance is the offending name itself; locate its key.
+        if "propertyNames" in error.schema_path:
+            # The error is about a mapping key: error.instance is the offending name.
             name = error.instance
             key_path = (*path, name) if isinstance(name, str) else path
             yield Problem(
@@ -106,9 +112,7 @@ def _schema_problems(doc: Document, validator: jsonschema.Draft202012Validator) 
         yield Problem(message, doc.locate(path), format_json_path(path), hint)
 
 
-def _check_unique(
-    doc: Document, path: JsonPath, items: list[Any], what: str
-) -> Iterator[Problem]:
+def _check_unique(doc: Document, path: JsonPath, items: list[Any], what: str) -> Iterator[Problem]:
     seen: dict[Any, int] = {}
     for index, item in enumerate(items):
         if item in seen:
@@ -147,7 +151,9 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
         base: JsonPath = ("services", name)
         db = service.get("database")
         if db is not None:
-            yield from _reference(doc, (*base, "database"), db, databases, "database", "$.postgres.databases")
+            yield from _reference(
+                doc, (*base, "database"), db, databases, "database", "$.postgres.databases"
+            )
             if db in claimed_db:
                 yield Problem(
                     f"database {db!r} is already used by service {claimed_db[db]!r}",
@@ -166,7 +172,11 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
                 yield from _reference(doc, (*base, key, index), item, declared, what, where)
         autoscaling = service.get("autoscaling", data["service_defaults"].get("autoscaling"))
         if autoscaling and autoscaling["min_replicas"] > autoscaling["max_replicas"]:
-            path = (*base, "autoscaling") if "autoscaling" in service else ("service_defaults", "autoscaling")
+            path = (
+                (*base, "autoscaling")
+                if "autoscaling" in service
+                else ("service_defaults", "autoscaling")
+            )
             yield Problem(
                 "min_replicas is greater than max_replicas",
                 doc.locate(path),
@@ -192,7 +202,11 @@ def _claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
     if "local_console_port" in data["object_storage"]:
         path: JsonPath = ("object_storage", "local_console_port")
         yield data["object_storage"]["local_console_port"], "object storage console", path
-    yield data["monitoring"]["grafana"]["local_port"], "grafana", ("monitoring", "grafana", "local_port")
+    yield (
+        data["monitoring"]["grafana"]["local_port"],
+        "grafana",
+        ("monitoring", "grafana", "local_port"),
+    )
     for name, service in data["services"].items():
         for kind, port in service["local_ports"].items():
             yield port, f"service {name} ({kind})", ("services", name, "local_ports", kind)

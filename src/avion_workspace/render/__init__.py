@@ -8,7 +8,16 @@ from avion_workspace.config import load_platforms
 from avion_workspace.render.plan import RenderContext, RenderPlan, build_plan
 from avion_workspace.render.writer import ApplyReport, Comparison, apply_plan, check_plan
 
-__all__ = ["ApplyReport", "Comparison", "RenderPlan", "apply_plan", "check_plan", "plan_for", "render", "render_check"]
+__all__ = [
+    "ApplyReport",
+    "Comparison",
+    "RenderPlan",
+    "apply_plan",
+    "check_plan",
+    "plan_for",
+    "render",
+    "render_check",
+]
 
 
 def plan_for(config_dir: Path) -> RenderPlan:

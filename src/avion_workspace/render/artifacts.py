@@ -7,10 +7,11 @@ renderer (usually a few ``template_file`` calls) and listing it in :data:`RENDER
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from avion_workspace import localenv
 from avion_workspace.config.model import Platform
-from avion_workspace.render.plan import GeneratedFile, Renderer, RenderContext, template_file
+from avion_workspace.render.plan import GeneratedFile, RenderContext, Renderer, template_file
 
 PLATFORM_SOURCE = "config/platform.yaml"
 
@@ -33,7 +34,7 @@ def local_images(platform: Platform) -> dict[str, str]:
 def local_stack(context: RenderContext) -> Iterable[GeneratedFile]:
     """docker-compose.yml, its Postgres init script, and .env.example."""
     platform = context.local
-    values = {
+    values: dict[str, Any] = {
         "project": platform.name,
         "images": local_images(platform),
         "databases": localenv.databases(platform),
@@ -47,7 +48,9 @@ def local_stack(context: RenderContext) -> Iterable[GeneratedFile]:
             "search": platform.search.local_port,
         },
     }
-    yield template_file("docker-compose.yml", "local/docker-compose.yml.j2", PLATFORM_SOURCE, **values)
+    yield template_file(
+        "docker-compose.yml", "local/docker-compose.yml.j2", PLATFORM_SOURCE, **values
+    )
     yield template_file(
         "infrastructure/local/postgres-init.sh",
         "local/postgres-init.sh.j2",

@@ -121,7 +121,7 @@ def template_environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,  # noqa: S701 - we render YAML, SQL and shell, never HTML
+        autoescape=False,
     )
     env.filters["tojson_compact"] = _tojson
     return env
@@ -140,7 +140,9 @@ def render_template(name: str, **context: Any) -> str:
         raise AvionError(f"template {name}: {exc}", hint="this is a bug in the template") from exc
 
 
-def template_file(path: str, template: str, source: str, *, executable: bool = False, **context: Any) -> GeneratedFile:
+def template_file(
+    path: str, template: str, source: str, *, executable: bool = False, **context: Any
+) -> GeneratedFile:
     """Render ``template`` and stamp it as the generated file ``path``."""
     body = render_template(template, **context)
     return GeneratedFile(path, stamp(path, body, source), source, executable)
@@ -155,7 +157,9 @@ def build_plan(context: RenderContext, renderers: Iterable[Renderer] | None = No
         for generated in renderer(context):
             path = PurePosixPath(generated.path)
             if path.is_absolute() or ".." in path.parts:
-                raise AvionError(f"renderer {renderer.__name__} planned an unsafe path {generated.path!r}")
+                raise AvionError(
+                    f"renderer {renderer.__name__} planned an unsafe path {generated.path!r}"
+                )
             if generated.path in files:
                 raise AvionError(f"two renderers planned {generated.path!r}")
             files[generated.path] = generated

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from invoke import Collection, task
+from invoke.collection import Collection
+from invoke.tasks import task
 from invoke.context import Context
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from invoke import task
+from invoke.tasks import task
 from invoke.context import Context
 
 
@@ -26,7 +26,9 @@ def setup(c: Context, config_dir: str | None = None) -> None:
         "config_dir": "configuration folder (default: <workspace>/config)",
     }
 )
-def render(c: Context, check: bool = False, force: bool = False, config_dir: str | None = None) -> None:
+def render(
+    c: Context, check: bool = False, force: bool = False, config_dir: str | None = None
+) -> None:
     """Render every generated file from config (docker-compose, charts, workflows, ...)."""
     from avion_workspace.boundary import guarded
     from avion_workspace.render.cli import run_render

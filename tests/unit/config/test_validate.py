@@ -1,0 +1,182 @@
+"""Validation: every kind of bad input gets a located message; good config loads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from avion_workspace.config import load_platforms
+from avion_workspace.config.validate import load_config
+from avion_workspace.errors import ConfigError
+
+Edit = Callable[[str, str, str], Path]
+
+
+def messages(config_dir: Path) -> list[str]:
+    with pytest.raises(ConfigError) as info:
+        load_config(config_dir)
+    return [p.render() for p in info.value.problems]
+
+
+def only(config_dir: Path) -> str:
+    found = messages(config_dir)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_the_workspace_config_is_valid() -> None:
+    config = load_config(Path(__file__).resolve().parents[3] / "config")
+    assert config.environments == ("local", "staging", "production")
+    assert len(config.base.data["services"]) == 10
+
+
+def test_unknown_key_is_located_with_a_suggestion(edit: Edit) -> None:
+    cfg = edit(
+        "platform.yaml",
+        "    database: avion_auth_db\n",
+        "    database: avion_auth_db\n    databse: x\n",
+    )
+    message = only(cfg)
+    assert "platform.yaml:" in message
+    assert "$.services.auth.databse: unknown key 'databse'" in message
+    assert "did you mean 'database'?" in message
+
+
+def test_wrong_type(edit: Edit) -> None:
+    cfg = edit("environments/production.yaml", "  replicas: 3\n", "  replicas: three\n")
+    message = only(cfg)
+    assert message.startswith(
+        str(cfg / "environments/production.yaml") + ":3:13: $.service_defaults.replicas:"
+    )
+    assert "'three' is not of type 'integer'" in message
+
+
+def test_bad_kubernetes_name(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "  notification:\n", "  Noti_Fication:\n")
+    message = only(cfg)
+    assert '$.services.Noti_Fication: "Noti_Fication" is not a valid name here' in message
+    assert "RFC 1123" in message
+
+
+def test_bad_bucket_name(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "    avion-logs: {purpose", "    avion..logs: {purpose")
+    found = messages(cfg)
+    assert any(
+        "$.object_storage.buckets['avion..logs']" in m and "S3 bucket names" in m for m in found
+    )
+
+
+def test_postgres_identifier_longer_than_63_bytes(edit: Edit) -> None:
+    long_name = "avion_" + "x" * 60
+    cfg = edit("platform.yaml", "{owner: avion_auth}", "{owner: " + long_name + "}")
+    message = only(cfg)
+    assert "$.postgres.databases.avion_auth_db.owner" in message
+    assert "is too long" in message
+    assert "at most 63 bytes" in message
+
+
+def test_dangling_reference(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "    redis: [cache, session]\n", "    redis: [cache, sesion]\n")
+    message = only(cfg)
+    assert "$.services.auth.redis[1]: Redis namespace 'sesion' is not declared" in message
+    assert "did you mean 'session'?" in message
+
+
+def test_dangling_database(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "    database: avion_media_db\n", "    database: avion_medias_db\n")
+    assert "database 'avion_medias_db' is not declared" in only(cfg)
+
+
+def test_duplicate_entry(edit: Edit) -> None:
+    cfg = edit(
+        "platform.yaml", "    redis: [cache, session]\n", "    redis: [cache, session, cache]\n"
+    )
+    assert "$.services.auth.redis[2]: Redis namespace 'cache' is listed twice" in only(cfg)
+
+
+def test_two_services_claiming_one_database(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "    database: avion_user_db\n", "    database: avion_auth_db\n")
+    assert "database 'avion_auth_db' is already used by service 'auth'" in only(cfg)
+
+
+def test_port_collision(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "{http: 8102, grpc: 9102}", "{http: 8101, grpc: 9102}")
+    message = only(cfg)
+    assert (
+        "$.services.user.local_ports.http: port 8101 of service user (http) is already claimed by service auth (http)"
+        in message
+    )
+
+
+def test_port_collision_introduced_by_an_overlay(edit: Edit, config_copy: Path) -> None:
+    (config_copy / "environments/local.yaml").write_text("redis:\n  local_port: 5432\n")
+    message = only(config_copy)
+    assert (
+        "environments/local.yaml:2:15: $.redis.local_port: port 5432 of redis is already claimed by postgres"
+        in message
+    )
+
+
+def test_duplicate_key(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "  local_port: 7700\n", "  local_port: 7700\n  local_port: 7701\n")
+    assert "duplicate key 'local_port' (first defined on line" in only(cfg)
+
+
+def test_custom_tag(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "  local_port: 7700\n", "  local_port: !port 7700\n")
+    assert "tag !port is not allowed" in only(cfg)
+
+
+def test_syntax_error_in_an_overlay_and_errors_in_base_together(
+    edit: Edit, config_copy: Path
+) -> None:
+    edit("platform.yaml", "    redis: [cache, session]\n", "    redis: [cache, sesion]\n")
+    (config_copy / "environments/staging.yaml").write_text("service_defaults: [\n")
+    found = messages(config_copy)
+    assert any("staging.yaml" in m and "YAML syntax error" in m for m in found)
+    assert any("'sesion' is not declared" in m for m in found)
+
+
+def test_empty_file(config_copy: Path) -> None:
+    (config_copy / "platform.yaml").write_text("")
+    assert "platform.yaml:1:1: $: the file is empty" in only(config_copy)
+
+
+def test_overlay_for_an_undeclared_environment(config_copy: Path) -> None:
+    (config_copy / "environments/qa.yaml").write_text("services: {}\n")
+    assert "overlay for environment 'qa', which is not declared" in only(config_copy)
+
+
+def test_missing_required_key(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "    description: Sign-up, login, sessions and tokens\n", "")
+    assert "$.services.auth: missing required key 'description'" in only(cfg)
+
+
+def test_unknown_key_in_overlay_is_located_in_the_overlay(config_copy: Path) -> None:
+    (config_copy / "environments/staging.yaml").write_text("services:\n  auth:\n    replica: 2\n")
+    message = only(config_copy)
+    assert (
+        "environments/staging.yaml:3:5: $.services.auth.replica: unknown key 'replica'" in message
+    )
+
+
+def test_every_problem_is_reported_at_once(edit: Edit) -> None:
+    edit("platform.yaml", "    redis: [cache, session]\n", "    redis: [cache, sesion]\n")
+    cfg = edit("platform.yaml", "    database: avion_media_db\n", "    database: avion_medias_db\n")
+    assert len(messages(cfg)) == 2
+
+
+def test_overlays_shape_each_environment() -> None:
+    platforms = load_platforms(Path(__file__).resolve().parents[3] / "config")
+    assert platforms["local"].services["auth"].replicas == 1
+    assert platforms["staging"].services["auth"].replicas == 2
+    production = platforms["production"]
+    assert production.services["auth"].replicas == 3
+    assert production.environment.zones == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
+    assert production.services["timeline"].autoscaling is not None
+    assert production.services["timeline"].autoscaling.max_replicas == 20
+    assert production.services["media"].resources.memory_limit == "2Gi"
+    assert production.services["auth"].resources.memory_limit == "1Gi"
+    assert platforms["local"].services["auth"].autoscaling is None

@@ -1,0 +1,121 @@
+"""The pure plan: headers, templates, and the artifacts of the workspace's own config."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from avion_workspace.config import load_platforms
+from avion_workspace.errors import AvionError
+from avion_workspace.render.plan import (
+    GENERATED_MARK,
+    GeneratedFile,
+    RenderContext,
+    build_plan,
+    render_template,
+    stamp,
+)
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@pytest.fixture(scope="module")
+def context() -> RenderContext:
+    return RenderContext(load_platforms(ROOT / "config"))
+
+
+@pytest.mark.parametrize(
+    ("path", "first_line"),
+    [
+        ("a.yml", "# GENERATED"),
+        ("x/Dockerfile", "# GENERATED"),
+        ("m.sql", "-- GENERATED"),
+        ("README.md", "<!-- GENERATED"),
+        ("_helpers.tpl", "{{/* GENERATED"),
+    ],
+)
+def test_header_in_the_file_comment_syntax(path: str, first_line: str) -> None:
+    text = stamp(path, "body\n", "config/platform.yaml").decode()
+    assert text.startswith(first_line)
+    assert "from config/platform.yaml" in text.splitlines()[0]
+    assert text.endswith("body\n")
+
+
+def test_no_header_where_the_format_has_no_comments() -> None:
+    assert stamp("values.schema.json", "{}\n", "src") == b"{}\n"
+
+
+def test_shebang_stays_first() -> None:
+    text = stamp("run.sh", "#!/bin/sh\necho hi\n", "src").decode()
+    assert text.splitlines()[0] == "#!/bin/sh"
+    assert GENERATED_MARK in text.splitlines()[1]
+
+
+def test_templates_are_strict() -> None:
+    with pytest.raises(AvionError, match="is undefined"):
+        render_template("services/migrations-readme.md.j2")
+
+
+def test_unsafe_and_duplicate_paths_are_bugs(context: RenderContext) -> None:
+    def escaping(_: RenderContext) -> list[GeneratedFile]:
+        return [GeneratedFile("../evil.yml", b"", "t")]
+
+    def twice(_: RenderContext) -> list[GeneratedFile]:
+        return [GeneratedFile("a.yml", b"", "t"), GeneratedFile("a.yml", b"", "t")]
+
+    with pytest.raises(AvionError, match="unsafe path"):
+        build_plan(context, [escaping])
+    with pytest.raises(AvionError, match=r"two renderers planned 'a\.yml'"):
+        build_plan(context, [twice])
+
+
+def test_every_generated_file_is_stamped_or_manifest_only(context: RenderContext) -> None:
+    plan = build_plan(context)
+    for path, generated in plan.files.items():
+        if not path.endswith(".json"):
+            assert GENERATED_MARK.encode() in generated.content[:400], path
+
+
+def test_plan_is_deterministic(context: RenderContext) -> None:
+    assert build_plan(context) == build_plan(RenderContext(load_platforms(ROOT / "config")))
+
+
+def test_compose_has_the_local_stack_from_config(context: RenderContext) -> None:
+    compose = yaml.safe_load(build_plan(context).files["docker-compose.yml"].content)
+    assert set(compose["services"]) >= {"postgres", "redis", "minio", "minio-init", "meilisearch"}
+    assert compose["services"]["postgres"]["image"] == "postgres:17-alpine"
+    for name in ("postgres", "redis", "minio", "meilisearch"):
+        assert "healthcheck" in compose["services"][name], name
+    assert set(compose["volumes"]) == {
+        "postgres-data",
+        "redis-data",
+        "minio-data",
+        "meilisearch-data",
+    }
+    init = compose["services"]["minio-init"]["command"][0]
+    for bucket in ("avion-media-uploads", "avion-media-processed", "avion-backups", "avion-logs"):
+        assert f"mc mb --ignore-existing local/{bucket}" in init
+    redis_args = " ".join(compose["services"]["redis"]["command"])
+    assert "avion_auth on >${AVION_AUTH_REDIS_PASSWORD:?" in redis_args
+    assert "~cache:* ~session:*" in redis_args
+    # no secret values, only references to the git-ignored .env
+    assert "change-me" not in build_plan(context).files["docker-compose.yml"].content.decode()
+
+
+def test_postgres_init_creates_a_role_per_database(context: RenderContext) -> None:
+    script = build_plan(context).files["infrastructure/local/postgres-init.sh"]
+    assert script.executable
+    text = script.content.decode()
+    for db in context.local.postgres.databases.values():
+        assert f'create_database {db.owner} {db.name} "${db.name.upper()}_PASSWORD"' in text
+
+
+def test_env_example_names_every_credential_without_values(context: RenderContext) -> None:
+    from avion_workspace.localenv import credential_names
+
+    text = build_plan(context).files[".env.example"].content.decode()
+    pairs = [line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#")]
+    assert [k for k, _ in pairs] == credential_names(context.local)
+    assert {v for _, v in pairs} == {"change-me"}

@@ -1,0 +1,52 @@
+"""The task boundary: user errors exit 1 with their text, the unexpected exits 3 with a log."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from avion_workspace.boundary import BoundaryExit, guarded
+from avion_workspace.errors import AvionError, Location, Problem
+
+
+def test_user_error_exits_1_with_message_and_hint(capsys: pytest.CaptureFixture[str]) -> None:
+    def fail() -> None:
+        raise AvionError(
+            "bad thing", hint="do this", problems=[Problem("p", Location("f.yaml", 2, 3), "$.a")]
+        )
+
+    with pytest.raises(BoundaryExit) as info:
+        guarded(fail)
+    assert info.value.code == 1
+    assert capsys.readouterr().err == "f.yaml:2:3: $.a: p\nerror: bad thing\nhint: do this\n"
+
+
+def test_ctrl_c_exits_130(capsys: pytest.CaptureFixture[str]) -> None:
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(BoundaryExit) as info:
+        guarded(interrupt)
+    assert info.value.code == 130
+
+
+def test_unexpected_error_exits_3_and_logs_the_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def crash() -> None:
+        raise ZeroDivisionError("boom")
+
+    with pytest.raises(BoundaryExit) as info:
+        guarded(crash)
+    assert info.value.code == 3
+    err = capsys.readouterr().err
+    assert "unexpected error: ZeroDivisionError: boom" in err
+    assert "Traceback" not in err
+    log = Path(err.rsplit("log at ", 1)[1].strip())
+    assert "ZeroDivisionError" in log.read_text()
+    log.unlink()
+
+
+def test_value_passes_through() -> None:
+    assert guarded(lambda: 42) == 42
