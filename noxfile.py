@@ -18,10 +18,18 @@ nox.options.reuse_existing_virtualenvs = True
 nox.options.sessions = ["lint", "typecheck", "tests"]
 
 
+COVERAGE_FAIL_UNDER = 90.0
+
+
+def _install_libs(session: nox.Session) -> None:
+    # One call: the libraries depend on each other by name (avion-errors, ...) and are not on
+    # PyPI, so the resolver must see every local path at once.
+    session.install(*(arg for lib in LIBS for arg in ("-e", f"libs/{lib}[test]")))
+
+
 def _install_workspace(session: nox.Session, extras: str = "test") -> None:
     session.install("-e", f".[{extras}]")
-    for lib in LIBS:
-        session.install("-e", f"libs/{lib}[test]")
+    _install_libs(session)
 
 
 @nox.session
@@ -36,6 +44,24 @@ def tests(session: nox.Session) -> None:
     env = {"PATH": f"{ROOT / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     args = session.posargs or ["tests", *(f"libs/{lib}/tests" for lib in LIBS)]
     session.run("pytest", *args, env=env)
+
+
+@nox.session
+def coverage(session: nox.Session) -> None:
+    """Each library's tests under coverage of that library alone; fail if any is below 90%."""
+    _install_libs(session)
+    session.install("coverage>=7.6")
+    below = []
+    for lib in session.posargs or LIBS:
+        data = f"--data-file={session.create_tmp()}/.coverage.{lib}"
+        pytest = ("-m", "pytest", "-q", f"libs/{lib}/tests")
+        session.run("coverage", "run", data, f"--source=avion_{lib}", *pytest)
+        session.run("coverage", "report", data, "--show-missing")
+        total = session.run("coverage", "report", data, "--format=total", silent=True)
+        if float(str(total).strip()) < COVERAGE_FAIL_UNDER:
+            below.append(f"{lib} ({str(total).strip()}%)")
+    if below:
+        session.error(f"coverage below {COVERAGE_FAIL_UNDER:g}% in: {', '.join(below)}")
 
 
 @nox.session(name="render-check")

@@ -1,0 +1,41 @@
+"""gRPC for Avion services: interceptors, health, reflection, graceful shutdown, error mapping."""
+
+from avion_grpc.interceptors import (
+    REQUEST_ID_METADATA_KEY,
+    AroundInterceptor,
+    DomainErrorInterceptor,
+    LoggingInterceptor,
+    RecoveryInterceptor,
+    TracingInterceptor,
+    default_interceptors,
+    outcome,
+    wrap_handler,
+)
+from avion_grpc.server import DEFAULT_ADDRESS, HEALTH_SERVICE_NAME, GrpcServer
+from avion_grpc.status import (
+    ERROR_METADATA_KEY,
+    SERVER_FAILURES,
+    domain_error_from_rpc_error,
+    error_metadata,
+    to_status_code,
+)
+
+__all__ = [
+    "DEFAULT_ADDRESS",
+    "ERROR_METADATA_KEY",
+    "HEALTH_SERVICE_NAME",
+    "REQUEST_ID_METADATA_KEY",
+    "SERVER_FAILURES",
+    "AroundInterceptor",
+    "DomainErrorInterceptor",
+    "GrpcServer",
+    "LoggingInterceptor",
+    "RecoveryInterceptor",
+    "TracingInterceptor",
+    "default_interceptors",
+    "domain_error_from_rpc_error",
+    "error_metadata",
+    "outcome",
+    "to_status_code",
+    "wrap_handler",
+]

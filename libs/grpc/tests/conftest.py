@@ -1,0 +1,32 @@
+"""Fixtures for avion_grpc's tests: a real grpc.aio server on a free loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import grpc
+import pytest
+from avion_grpc import GrpcServer, default_interceptors
+from avion_telemetry.testing import capture_telemetry
+from grpc_echo_service import SERVICE, Harness, echo_handlers
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"
+
+
+@pytest.fixture
+async def harness() -> AsyncIterator[Harness]:
+    with capture_telemetry("grpc-test") as telemetry:
+        server = GrpcServer(
+            address="127.0.0.1:0",
+            services=[SERVICE],
+            interceptors=default_interceptors(tracer_provider=telemetry.telemetry.tracer_provider),
+            grace=2.0,
+        )
+        server.server.add_generic_rpc_handlers([echo_handlers()])
+        port = await server.start()
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+            yield Harness(server, channel, telemetry)
+        await server.stop(grace=0)

@@ -1,0 +1,226 @@
+"""Telemetry providers for real: Prometheus scraped over HTTP, OTLP received by a collector."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from concurrent import futures
+from typing import Any
+
+import grpc
+import httpx
+import pytest
+from avion_config import SettingsError, load_settings
+from avion_telemetry import (
+    Telemetry,
+    TelemetrySettings,
+    build_resource,
+    setup_telemetry,
+    setup_telemetry_from_env,
+)
+from avion_telemetry.testing import capture_telemetry
+from opentelemetry.proto.collector.metrics.v1 import (
+    metrics_service_pb2,
+    metrics_service_pb2_grpc,
+)
+from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+
+
+class Collector(
+    trace_service_pb2_grpc.TraceServiceServicer, metrics_service_pb2_grpc.MetricsServiceServicer
+):
+    """A minimal OTLP/gRPC collector that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.traces: list[trace_service_pb2.ExportTraceServiceRequest] = []
+        self.metrics: list[metrics_service_pb2.ExportMetricsServiceRequest] = []
+        self.metadata: list[dict[str, str]] = []
+
+    def Export(self, request: Any, context: grpc.ServicerContext) -> Any:
+        self.metadata.append({k: str(v) for k, v in context.invocation_metadata()})
+        if isinstance(request, trace_service_pb2.ExportTraceServiceRequest):
+            self.traces.append(request)
+            return trace_service_pb2.ExportTraceServiceResponse()
+        self.metrics.append(request)
+        return metrics_service_pb2.ExportMetricsServiceResponse()
+
+
+@pytest.fixture
+def collector() -> Iterator[tuple[Collector, str]]:
+    """A real OTLP collector on a free loopback port, and its endpoint URL."""
+    received = Collector()
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2))
+    trace_service_pb2_grpc.add_TraceServiceServicer_to_server(received, server)
+    metrics_service_pb2_grpc.add_MetricsServiceServicer_to_server(received, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    yield received, f"http://127.0.0.1:{port}"
+    server.stop(grace=None)
+
+
+def local(**overrides: object) -> TelemetrySettings:
+    values: dict[str, object] = {"service_name": "drop", "metrics_host": "127.0.0.1"}
+    return TelemetrySettings(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def test_settings_are_read_from_standard_variables() -> None:
+    config = load_settings(
+        TelemetrySettings,
+        environ={
+            "OTEL_SERVICE_NAME": "timeline",
+            "OTEL_RESOURCE_ATTRIBUTES": "team=feeds,region=eu",
+            "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317",
+            "OTEL_TRACES_SAMPLER_ARG": "0.5",
+            "METRICS_PORT": "9464",
+        },
+    )
+    assert config.service_name == "timeline"
+    assert config.resource_attributes == {"team": "feeds", "region": "eu"}
+    assert config.otlp_endpoint == "http://collector:4317"
+    assert (config.trace_sample_ratio, config.metrics_port) == (0.5, 9464)
+
+
+def test_bad_telemetry_settings_are_all_reported() -> None:
+    with pytest.raises(SettingsError) as info:
+        setup_telemetry_from_env(
+            {"OTEL_TRACES_SAMPLER_ARG": "2", "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4317"}
+        )
+    assert [p.env for p in info.value.problems] == [
+        "OTEL_EXPORTER_OTLP_ENDPOINT",
+        "OTEL_TRACES_SAMPLER_ARG",
+    ]
+
+
+def test_resource_attributes_come_from_config() -> None:
+    resource = build_resource(
+        local(service_version="1.2.3", environment="staging", resource_attributes={"team": "x"})
+    )
+    assert dict(resource.attributes) == {
+        "team": "x",
+        "service.name": "drop",
+        "service.version": "1.2.3",
+        "service.namespace": "avion",
+        "deployment.environment.name": "staging",
+    }
+
+
+def test_noop_mode_records_nothing_and_serves_nothing() -> None:
+    for telemetry in (Telemetry.noop(), setup_telemetry(local(enabled=False, metrics_port=0))):
+        with telemetry, telemetry.tracer("t").start_as_current_span("s") as span:
+            assert not span.is_recording()
+            telemetry.meter("m").create_counter("c").add(1)
+        assert telemetry.metrics_address is None
+        with pytest.raises(RuntimeError, match="no-op mode"):
+            telemetry.metrics_asgi_app()
+
+
+def test_prometheus_endpoint_is_scraped_over_real_http() -> None:
+    with setup_telemetry(local(metrics_port=0)) as telemetry:
+        counter = telemetry.meter("avion.drop").create_counter("drops_created", unit="1")
+        counter.add(2, {"visibility": "public"})
+        counter.add(1, {"visibility": "public"})
+        address = telemetry.metrics_address
+        assert address is not None
+        host, port = address
+        response = httpx.get(f"http://{host}:{port}/metrics", timeout=5)
+    assert response.status_code == 200
+    lines = response.text.splitlines()
+    (sample,) = [line for line in lines if line.startswith("drops_created_total{")]
+    assert 'visibility="public"' in sample
+    assert sample.endswith(" 3.0")
+    assert any(line.startswith("target_info{") and 'service_name="drop"' in line for line in lines)
+    with pytest.raises(httpx.TransportError):
+        httpx.get(f"http://{host}:{port}/metrics", timeout=1)
+
+
+@pytest.mark.anyio
+async def test_metrics_can_be_mounted_in_an_asgi_app() -> None:
+    with setup_telemetry(local()) as telemetry:
+        telemetry.meter("m").create_counter("hits").add(5)
+        transport = httpx.ASGITransport(app=telemetry.metrics_asgi_app())
+        async with httpx.AsyncClient(transport=transport, base_url="http://app") as client:
+            response = await client.get("/metrics")
+        assert telemetry.metrics_address is None
+    assert "hits_total" in response.text
+
+
+def test_spans_and_metrics_are_exported_over_otlp(collector: tuple[Collector, str]) -> None:
+    received, endpoint = collector
+    config = local(
+        otlp_endpoint=endpoint,
+        otlp_insecure=True,
+        otlp_metrics=True,
+        otlp_headers={"x-tenant": "avion"},
+        metric_export_interval_ms=100_000,
+    )
+    telemetry = setup_telemetry(config)
+    with telemetry.tracer("avion.test").start_as_current_span("create drop") as span:
+        span.set_attribute("drop.id", "d1")
+    telemetry.meter("avion.test").create_counter("exports").add(1)
+    telemetry.shutdown()
+    telemetry.shutdown()  # a second call is harmless
+    spans = [
+        (span.name, {a.key: a.value.string_value for a in resource_spans.resource.attributes})
+        for request in received.traces
+        for resource_spans in request.resource_spans
+        for scope in resource_spans.scope_spans
+        for span in scope.spans
+    ]
+    assert len(spans) == 1
+    name, resource = spans[0]
+    assert name == "create drop"
+    assert resource["service.name"] == "drop"
+    metric_names = [
+        metric.name
+        for request in received.metrics
+        for resource_metrics in request.resource_metrics
+        for scope in resource_metrics.scope_metrics
+        for metric in scope.metrics
+    ]
+    assert "exports" in metric_names
+    assert all(metadata.get("x-tenant") == "avion" for metadata in received.metadata)
+
+
+def test_sample_ratio_zero_records_no_spans() -> None:
+    telemetry = setup_telemetry(local(trace_sample_ratio=0.0))
+    with telemetry, telemetry.tracer("t").start_as_current_span("s") as span:
+        assert not span.is_recording()
+
+
+def test_capture_telemetry_reads_spans_and_metric_points() -> None:
+    with capture_telemetry("svc") as captured:
+        with captured.telemetry.tracer("t").start_as_current_span("work"):
+            pass
+        captured.telemetry.meter("m").create_counter("jobs").add(4, {"kind": "a"})
+        captured.telemetry.meter("m").create_histogram("latency").record(1.5)
+        (span,) = captured.finished_spans()
+        assert span.name == "work"
+        assert span.resource.attributes["service.name"] == "svc"
+        assert captured.metric_points("jobs") == [({"kind": "a"}, 4)]
+        assert captured.metric_points("latency") == [({}, 1)]
+        assert captured.metric_points("absent") == []
+
+
+def test_install_global_sets_the_process_providers() -> None:
+    # Global providers can be set once per process, so this runs in a fresh interpreter.
+    script = textwrap.dedent(
+        """
+        from opentelemetry import metrics, trace
+        from avion_telemetry import TelemetrySettings, setup_telemetry
+        telemetry = setup_telemetry(TelemetrySettings(service_name="g"))
+        telemetry.install_global()
+        assert trace.get_tracer_provider() is telemetry.tracer_provider
+        assert metrics.get_meter_provider() is telemetry.meter_provider
+        with trace.get_tracer("x").start_as_current_span("s") as span:
+            assert span.is_recording()
+        telemetry.shutdown()
+        print("ok")
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"
