@@ -1,0 +1,50 @@
+"""The process edge of the CI checks: run an external tool, capture what it said."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from avion_workspace.errors import ToolMissing
+
+
+@dataclass(frozen=True)
+class Completed:
+    argv: tuple[str, ...]
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode == 0
+
+    @property
+    def output(self) -> str:
+        return "\n".join(part.strip() for part in (self.stdout, self.stderr) if part.strip())
+
+
+class Runner(Protocol):
+    def __call__(
+        self, argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
+    ) -> Completed: ...
+
+
+def run_command(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> Completed:
+    """Run ``argv`` (never through a shell), capturing output; a missing program is ToolMissing."""
+    try:
+        result = subprocess.run(
+            list(argv),
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except FileNotFoundError:
+        raise ToolMissing(f"{argv[0]} is not installed") from None
+    return Completed(tuple(argv), result.returncode, result.stdout, result.stderr)

@@ -1,0 +1,1 @@
+"""Kubernetes delivery: check the rendered charts with the real tools, plan and run deploys."""

@@ -1,0 +1,611 @@
+"""Helm charts rendered from config: the ``avion-common`` library chart and one chart per service.
+
+The library chart's templates are static package files (Helm's own ``{{ }}`` syntax, copied
+verbatim and stamped). Everything that varies — values per environment, the values schema, the
+chart metadata — is computed here from the platform model, so a test can see every decision.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from pathlib import PurePosixPath
+from typing import Any
+
+from avion_workspace.config.model import Platform, Service
+from avion_workspace.render.infrastructure import (
+    INGRESS_NAMESPACE,
+    MONITORING_NAMESPACE,
+    PRIVATE_RANGES,
+    datastore_endpoints,
+    json_file,
+    yaml_file,
+)
+from avion_workspace.render.plan import GeneratedFile, RenderContext, stamp
+
+PLATFORM_SOURCE = "config/platform.yaml"
+SCHEMA_SOURCE = "config/schema/platform.schema.json"
+CHARTS_DIR = "charts"
+LIBRARY = "avion-common"
+CHART_VERSION = "0.1.0"
+APP_VERSION = "0.1.0"
+KUBE_VERSION_RANGE = ">=1.29.0-0"
+RUN_AS_ID = 10001  # the non-root user the service images run as (Dockerfile: USER 10001)
+HEALTH_PATHS = {"readiness": "/readyz", "liveness": "/healthz", "startup": "/healthz"}
+METRICS_PATH = "/metrics"
+SECRETS_MOUNT = "/run/secrets"  # avion_config reads <dir>/<setting env name lowercased>
+
+
+def chart_dir(service: str) -> str:
+    return f"{CHARTS_DIR}/{service}"
+
+
+def migration_command(service: Service) -> list[str]:
+    """What the migration Job runs in the service image (the service template implements it)."""
+    return ["python", "-m", service.package, "migrate"]
+
+
+def _settings(platform: Platform, service: Service) -> tuple[list[dict[str, str]], list[str]]:
+    """(plain environment variables, secret file names) the service container gets.
+
+    Names are ``AVION_*``; secrets are files under /run/secrets named after the setting.
+    """
+    stores = datastore_endpoints(platform)
+    env = [
+        ("AVION_SERVICE", service.name),
+        ("AVION_ENVIRONMENT", platform.environment.name),
+        ("AVION_HTTP_PORT", str(service.http_port)),
+        ("AVION_GRPC_PORT", str(service.grpc_port)),
+        ("AVION_METRICS_PATH", METRICS_PATH),
+    ]
+    secrets: list[str] = []
+    if service.database:
+        pg = stores["postgres"]
+        env += [
+            ("AVION_DATABASE_HOST", pg.host),
+            ("AVION_DATABASE_PORT", str(pg.ports[0])),
+            ("AVION_DATABASE_NAME", service.database),
+            ("AVION_DATABASE_USER", service.database_owner or ""),
+        ]
+        secrets.append("avion_database_password")
+    if service.redis_namespaces:
+        redis = stores["redis"]
+        env += [
+            ("AVION_REDIS_SENTINEL_HOST", redis.host),
+            ("AVION_REDIS_SENTINEL_PORT", str(redis.ports[1])),
+            ("AVION_REDIS_MASTER_SET", "avion"),
+            ("AVION_REDIS_USER", f"avion_{service.name.replace('-', '_')}"),
+            ("AVION_REDIS_KEY_PATTERNS", ",".join(service.redis_key_patterns)),
+        ]
+        secrets.append("avion_redis_password")
+    if service.buckets:
+        s3 = stores["object_storage"]
+        scheme = "https" if s3.kind == "s3" else "http"
+        env += [
+            ("AVION_S3_ENDPOINT", f"{scheme}://{s3.host}:{s3.ports[0]}"),
+            ("AVION_S3_BUCKETS", ",".join(service.buckets)),
+        ]
+        secrets += ["avion_s3_access_key", "avion_s3_secret_key"]
+    if service.search:
+        search = stores["meilisearch"]
+        env.append(("AVION_SEARCH_URL", f"http://{search.host}:{search.ports[0]}"))
+        secrets.append("avion_search_api_key")
+    return [{"name": k, "value": v} for k, v in env], secrets
+
+
+def datastore_rules(platform: Platform, service: Service) -> list[dict[str, Any]]:
+    """Egress the service needs: only the datastores config says it uses."""
+    stores = datastore_endpoints(platform)
+    used: list[tuple[str, bool]] = []
+    if service.database:
+        used.append(("postgres", True))
+    if service.redis_namespaces:
+        used.append(("redis", False))
+    if service.buckets:
+        used.append(("object_storage", False))
+    if service.search:
+        used.append(("meilisearch", False))
+    rules = []
+    for key, for_migrations in used:
+        store = stores[key]
+        rule: dict[str, Any] = {"name": store.kind, "ports": list(store.ports)}
+        if store.pod_labels is None:
+            rule["ipBlock"] = {"cidr": "0.0.0.0/0", "except": list(PRIVATE_RANGES)}
+        else:
+            rule["podLabels"] = dict(store.pod_labels)
+        if for_migrations:
+            rule["migrations"] = True
+        rules.append(rule)
+    return rules
+
+
+def chart_values(platform: Platform, service: Service) -> dict[str, Any]:
+    """The complete values of ``service``'s chart in ``platform``'s environment."""
+    env = platform.environment
+    zones = len(env.zones)
+    scaling = service.autoscaling
+    replicas = max(service.replicas, scaling.min_replicas if scaling else 0)
+    floor = scaling.min_replicas if scaling else replicas
+    plain_env, secret_files = _settings(platform, service)
+    return {
+        "partOf": platform.name,
+        "environment": env.name,
+        "image": {
+            "repository": platform.image(service.name),
+            "tag": "",
+            "digest": "",
+            "pullPolicy": "IfNotPresent",
+        },
+        "replicaCount": replicas,
+        "ports": {"http": service.http_port, "grpc": service.grpc_port},
+        "probes": {
+            "readiness": _probe(HEALTH_PATHS["readiness"], period=10, failures=3),
+            "liveness": _probe(HEALTH_PATHS["liveness"], period=10, failures=3),
+            # Up to 150 s to start before liveness takes over.
+            "startup": _probe(HEALTH_PATHS["startup"], period=5, failures=30),
+        },
+        "resources": {
+            "requests": {
+                "cpu": service.resources.cpu_request,
+                "memory": service.resources.memory_request,
+            },
+            "limits": {
+                "cpu": service.resources.cpu_limit,
+                "memory": service.resources.memory_limit,
+            },
+        },
+        "podSecurityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS_ID,
+            "runAsGroup": RUN_AS_ID,
+            "fsGroup": RUN_AS_ID,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containerSecurityContext": {
+            "runAsNonRoot": True,
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "tmpVolume": {"sizeLimit": "64Mi"},
+        "serviceAccount": {"name": "", "automountToken": False},
+        "env": plain_env,
+        "secrets": {
+            "secretName": f"{service.name}-credentials",
+            "mountPath": SECRETS_MOUNT,
+            "keys": secret_files,
+        },
+        "autoscaling": {
+            "enabled": scaling is not None,
+            "minReplicas": scaling.min_replicas if scaling else replicas,
+            "maxReplicas": scaling.max_replicas if scaling else replicas,
+            "targetCPUUtilizationPercentage": scaling.target_cpu_percent if scaling else 80,
+        },
+        # A budget only makes sense with a pod to spare.
+        "podDisruptionBudget": {"enabled": floor >= 2, "maxUnavailable": 1},
+        "topologySpread": {
+            "enabled": zones >= 2,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "maxSkew": 1,
+            "whenUnsatisfiable": "DoNotSchedule" if zones >= 3 else "ScheduleAnyway",
+        },
+        "metrics": {
+            "enabled": True,
+            "path": METRICS_PATH,
+            "serviceMonitor": {
+                "enabled": True,
+                "interval": platform.monitoring.scrape_interval,
+                "labels": {"release": "kube-prometheus-stack"},
+            },
+        },
+        "ingress": {
+            "enabled": True,
+            "className": "nginx",
+            "host": f"{service.name}.{env.domain}",
+            "tlsSecretName": "" if env.kind == "local" else f"{service.name}-tls",
+        },
+        "migrations": {
+            "enabled": service.database is not None,
+            "command": migration_command(service) if service.database else [],
+            "backoffLimit": 1,
+            "activeDeadlineSeconds": 600,
+        },
+        "networkPolicy": {
+            "enabled": True,
+            "ingressController": {
+                "namespace": INGRESS_NAMESPACE,
+                "podLabels": {"app.kubernetes.io/name": "ingress-nginx"},
+            },
+            "prometheus": {
+                "namespace": MONITORING_NAMESPACE,
+                "podLabels": {"app.kubernetes.io/name": "prometheus"},
+            },
+            "dns": {"namespace": "kube-system", "podLabels": {"k8s-app": "kube-dns"}, "port": 53},
+            "peers": {"podLabels": {"app.kubernetes.io/part-of": platform.name}},
+            "datastores": datastore_rules(platform, service),
+        },
+    }
+
+
+def _probe(path: str, *, period: int, failures: int) -> dict[str, Any]:
+    return {
+        "path": path,
+        "periodSeconds": period,
+        "timeoutSeconds": 2,
+        "failureThreshold": failures,
+    }
+
+
+# -- values.schema.json -------------------------------------------------------------------------
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def values_schema(workspace_schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The charts' values schema: the workspace schema's quantities, ports and scaling limits.
+
+    ``resources`` is the workspace ``$defs/resources`` as is (Kubernetes has the same shape);
+    ``autoscaling`` takes its bounds from ``$defs/autoscaling`` under Helm's camelCase names.
+    Security settings the restricted profile needs are constants: values cannot weaken them.
+    """
+    defs = workspace_schema["$defs"]
+    scaling = defs["autoscaling"]["properties"]
+    renamed = {"target_cpu_percent": "targetCPUUtilizationPercentage"}
+    scaling_props = {renamed.get(k, _camel(k)): dict(v) for k, v in scaling.items()}
+    replicas = workspace_schema["properties"]["service_defaults"]["properties"]["replicas"]
+    probe = _object(
+        {
+            "path": {"type": "string", "pattern": "^/"},
+            "periodSeconds": {"type": "integer", "minimum": 1},
+            "timeoutSeconds": {"type": "integer", "minimum": 1},
+            "failureThreshold": {"type": "integer", "minimum": 1},
+        }
+    )
+    labels = {"type": "object", "additionalProperties": {"type": "string"}}
+    peer = _object(
+        {"namespace": {"$ref": "#/$defs/label"}, "podLabels": labels}, required=["podLabels"]
+    )
+    datastore = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "ports"],
+        "properties": {
+            "name": {"type": "string"},
+            "ports": {"type": "array", "minItems": 1, "items": {"$ref": "#/$defs/port"}},
+            "podLabels": labels,
+            "ipBlock": _object(
+                {
+                    "cidr": {"type": "string"},
+                    "except": {"type": "array", "items": {"type": "string"}},
+                },
+                required=["cidr"],
+            ),
+            "migrations": {"type": "boolean"},
+        },
+        "oneOf": [{"required": ["podLabels"]}, {"required": ["ipBlock"]}],
+    }
+    schema: dict[str, Any] = {
+        "$schema": "https://json-schema.org/draft-07/schema#",
+        "title": "Avion service chart values",
+        "description": f"Derived from {SCHEMA_SOURCE} by the Avion workspace; do not edit.",
+        "$defs": {
+            "label": defs["label"],
+            "port": defs["port"],
+            "cpu": defs["cpu"],
+            "memory": defs["memory"],
+            "duration": defs["duration"],
+            "resources": defs["resources"],
+            "autoscaling": _object(
+                {"enabled": {"type": "boolean"}, **scaling_props},
+                required=["enabled", *scaling_props],
+            ),
+        },
+        **_object(
+            {
+                "global": {"type": "object"},
+                # Helm adds each dependency's values under its name, the library's included.
+                LIBRARY: {"type": "object"},
+                "nameOverride": {"type": "string"},
+                "fullnameOverride": {"type": "string"},
+                "namespaceOverride": {"type": "string"},
+                "partOf": {"$ref": "#/$defs/label"},
+                "environment": {"$ref": "#/$defs/label"},
+                "image": _object(
+                    {
+                        "repository": {"type": "string", "minLength": 1},
+                        "tag": {"type": "string"},
+                        "digest": {"type": "string", "pattern": "^(sha256:[0-9a-f]{64})?$"},
+                        "pullPolicy": {"enum": ["Always", "IfNotPresent"]},
+                    },
+                    required=["repository", "tag", "pullPolicy"],
+                ),
+                "replicaCount": dict(replicas),
+                "ports": _object(
+                    {"http": {"$ref": "#/$defs/port"}, "grpc": {"$ref": "#/$defs/port"}},
+                    required=["http", "grpc"],
+                ),
+                "probes": _object(
+                    {"readiness": probe, "liveness": probe, "startup": probe},
+                    required=["readiness", "liveness", "startup"],
+                ),
+                "resources": {"$ref": "#/$defs/resources"},
+                "podSecurityContext": _object(
+                    {
+                        "runAsNonRoot": {"const": True},
+                        "runAsUser": {"type": "integer", "minimum": 1},
+                        "runAsGroup": {"type": "integer", "minimum": 1},
+                        "fsGroup": {"type": "integer", "minimum": 1},
+                        "seccompProfile": _object(
+                            {"type": {"enum": ["RuntimeDefault", "Localhost"]}}, required=["type"]
+                        ),
+                    },
+                    required=["runAsNonRoot", "runAsUser", "seccompProfile"],
+                ),
+                "containerSecurityContext": _object(
+                    {
+                        "runAsNonRoot": {"const": True},
+                        "allowPrivilegeEscalation": {"const": False},
+                        "readOnlyRootFilesystem": {"const": True},
+                        "capabilities": _object(
+                            {"drop": {"type": "array", "contains": {"const": "ALL"}}},
+                            required=["drop"],
+                        ),
+                    },
+                    required=[
+                        "runAsNonRoot",
+                        "allowPrivilegeEscalation",
+                        "readOnlyRootFilesystem",
+                        "capabilities",
+                    ],
+                ),
+                "tmpVolume": _object(
+                    {"sizeLimit": {"$ref": "#/$defs/memory"}}, required=["sizeLimit"]
+                ),
+                "serviceAccount": _object(
+                    {"name": {"type": "string"}, "automountToken": {"const": False}},
+                    required=["name", "automountToken"],
+                ),
+                "env": {
+                    "type": "array",
+                    "items": _object(
+                        {
+                            "name": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
+                            "value": {"type": "string"},
+                        },
+                        required=["name", "value"],
+                    ),
+                },
+                "secrets": _object(
+                    {
+                        "secretName": {"$ref": "#/$defs/label"},
+                        "mountPath": {"type": "string", "pattern": "^/"},
+                        "keys": {
+                            "type": "array",
+                            "items": {"type": "string", "pattern": "^[a-z0-9_]+$"},
+                        },
+                    },
+                    required=["secretName", "mountPath", "keys"],
+                ),
+                "autoscaling": {"$ref": "#/$defs/autoscaling"},
+                "podDisruptionBudget": _object(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "maxUnavailable": {"type": "integer", "minimum": 1},
+                    },
+                    required=["enabled", "maxUnavailable"],
+                ),
+                "topologySpread": _object(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "topologyKey": {"type": "string", "minLength": 1},
+                        "maxSkew": {"type": "integer", "minimum": 1},
+                        "whenUnsatisfiable": {"enum": ["DoNotSchedule", "ScheduleAnyway"]},
+                    },
+                    required=["enabled", "topologyKey", "maxSkew", "whenUnsatisfiable"],
+                ),
+                "metrics": _object(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "path": {"type": "string", "pattern": "^/"},
+                        "serviceMonitor": _object(
+                            {
+                                "enabled": {"type": "boolean"},
+                                "interval": {"$ref": "#/$defs/duration"},
+                                "labels": labels,
+                            },
+                            required=["enabled", "interval"],
+                        ),
+                    },
+                    required=["enabled", "path", "serviceMonitor"],
+                ),
+                "ingress": _object(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "className": {"type": "string", "minLength": 1},
+                        "host": workspace_schema["properties"]["environments"][
+                            "additionalProperties"
+                        ]["properties"]["domain"],
+                        "tlsSecretName": {"type": "string"},
+                    },
+                    required=["enabled", "className", "host", "tlsSecretName"],
+                ),
+                "migrations": _object(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "command": {"type": "array", "items": {"type": "string"}},
+                        "backoffLimit": {"type": "integer", "minimum": 0},
+                        "activeDeadlineSeconds": {"type": "integer", "minimum": 1},
+                    },
+                    required=["enabled", "command", "backoffLimit", "activeDeadlineSeconds"],
+                ),
+                "networkPolicy": _object(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "ingressController": peer,
+                        "prometheus": peer,
+                        "dns": _object(
+                            {
+                                "namespace": {"$ref": "#/$defs/label"},
+                                "podLabels": labels,
+                                "port": {"$ref": "#/$defs/port"},
+                            },
+                            required=["namespace", "podLabels", "port"],
+                        ),
+                        "peers": peer,
+                        "datastores": {"type": "array", "items": datastore},
+                    },
+                    required=[
+                        "enabled",
+                        "ingressController",
+                        "prometheus",
+                        "dns",
+                        "peers",
+                        "datastores",
+                    ],
+                ),
+            },
+            required=[
+                "partOf",
+                "environment",
+                "image",
+                "replicaCount",
+                "ports",
+                "probes",
+                "resources",
+                "podSecurityContext",
+                "containerSecurityContext",
+                "tmpVolume",
+                "serviceAccount",
+                "env",
+                "secrets",
+                "autoscaling",
+                "podDisruptionBudget",
+                "topologySpread",
+                "metrics",
+                "ingress",
+                "migrations",
+                "networkPolicy",
+            ],
+        ),
+    }
+    return schema
+
+
+def _object(properties: dict[str, Any], *, required: Iterable[str] = ()) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+    names = list(required)
+    if names:
+        out["required"] = names
+    return out
+
+
+# -- static chart files -------------------------------------------------------------------------
+
+
+@cache
+def _static_sources(package_dir: str) -> tuple[tuple[str, str], ...]:
+    """Every file under ``templates/<package_dir>`` as (relative path, text), sorted."""
+    root = resources.files("avion_workspace.render").joinpath("templates", *package_dir.split("/"))
+    found: list[tuple[str, str]] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for child in node.iterdir():
+            rel = f"{prefix}{child.name}"
+            if child.is_dir():
+                walk(child, rel + "/")
+            elif not child.name.endswith((".pyc", "~")):
+                found.append((rel, child.read_text(encoding="utf-8")))
+
+    walk(root, "")
+    return tuple(sorted(found))
+
+
+def static_files(package_dir: str, target_dir: str) -> Iterable[GeneratedFile]:
+    """Copy a template folder verbatim (Helm templates are not Jinja), stamping each file.
+
+    ``helmignore`` is stored without its dot so packaging tools don't apply it to the package.
+    """
+    source = f"src/avion_workspace/render/templates/{package_dir}"
+    for rel, text in _static_sources(package_dir):
+        name = ".helmignore" if rel == "helmignore" else rel
+        path = str(PurePosixPath(target_dir) / name)
+        yield GeneratedFile(path, stamp(path, text, source), source)
+
+
+def _chart_yaml(**fields: Any) -> dict[str, Any]:
+    return {"apiVersion": "v2", **fields}
+
+
+@cache
+def workspace_schema() -> Mapping[str, Any]:
+    """The workspace's config schema (values.schema.json derives from it)."""
+    from avion_workspace.config.validate import SCHEMA_FILE
+    from avion_workspace.workspace import resolve_config_dir
+
+    path = resolve_config_dir(None) / SCHEMA_FILE
+    data: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def charts(context: RenderContext) -> Iterable[GeneratedFile]:
+    """charts/avion-common (library) and charts/<service>/ for every service."""
+    library_dir = f"{CHARTS_DIR}/{LIBRARY}"
+    yield yaml_file(
+        f"{library_dir}/Chart.yaml",
+        _chart_yaml(
+            name=LIBRARY,
+            description="Shared templates of the Avion service charts (names, labels, workloads, "
+            "policies, monitoring, migrations).",
+            type="library",
+            version=CHART_VERSION,
+            appVersion=APP_VERSION,
+            kubeVersion=KUBE_VERSION_RANGE,
+        ),
+    )
+    yield from static_files("charts/avion-common", library_dir)
+    schema = values_schema(workspace_schema())
+    local = context.local
+    for name, service in local.services.items():
+        directory = chart_dir(name)
+        yield yaml_file(
+            f"{directory}/Chart.yaml",
+            _chart_yaml(
+                name=name,
+                description=service.description,
+                type="application",
+                version=CHART_VERSION,
+                appVersion=APP_VERSION,
+                kubeVersion=KUBE_VERSION_RANGE,
+                dependencies=[
+                    {
+                        "name": LIBRARY,
+                        "version": CHART_VERSION,
+                        "repository": f"file://../{LIBRARY}",
+                    }
+                ],
+            ),
+        )
+        yield yaml_file(
+            f"{directory}/values.yaml",
+            chart_values(local, service),
+            comment=f"Defaults: the {local.environment.name} environment. "
+            "values-<env>.yaml holds each environment's full settings.",
+        )
+        for env_name, platform in context.platforms.items():
+            env_service = platform.services.get(name)
+            if env_service is None:
+                continue
+            yield yaml_file(
+                f"{directory}/values-{env_name}.yaml", chart_values(platform, env_service)
+            )
+        yield json_file(f"{directory}/values.schema.json", schema, SCHEMA_SOURCE)
+        yield from static_files("charts/app", directory)
