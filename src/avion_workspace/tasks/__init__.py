@@ -12,7 +12,12 @@ from invoke.collection import Collection
 # (module, attribute) of each sub-collection, in --list order.
 _NAMESPACES = (
     "config",
+    "charts",
+    "ci",
+    "security",
+    "infra",
     "migrate",
+    "service",
     "tools",
 )
 # Top-level tasks (inv setup, inv doctor, ...) live in :mod:`.root`.

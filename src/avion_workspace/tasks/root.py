@@ -9,14 +9,24 @@ from invoke.context import Context
 @task(
     help={
         "config_dir": "configuration folder (default: <workspace>/config)",
+        "backend": "docker or native (default: the one in use, else docker if an engine answers)",
     }
 )
-def setup(c: Context, config_dir: str | None = None) -> None:
-    """Validate config, render generated files, prepare local credentials (.env)."""
+def setup(c: Context, config_dir: str | None = None, backend: str | None = None) -> None:
+    """Validate, render, create .env, bring the local stack up healthy and migrate every database."""
     from avion_workspace.boundary import guarded
     from avion_workspace.setup import run_setup
 
-    guarded(lambda: run_setup(config_dir))
+    guarded(lambda: run_setup(config_dir, backend))
+
+
+@task(help={})
+def doctor(c: Context) -> None:
+    """Check prerequisites and tools: what is missing and how to get it."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.infra.doctor import run_doctor
+
+    guarded(run_doctor)
 
 
 @task(
@@ -36,4 +46,7 @@ def render(
     guarded(lambda: run_render(config_dir, check=check, force=force))
 
 
-TASKS = (setup, render)
+from avion_workspace.tasks.deploy import deploy  # noqa: E402
+from avion_workspace.tasks.service_targets import TASKS as SERVICE_TASKS  # noqa: E402
+
+TASKS = (setup, doctor, render, deploy, *SERVICE_TASKS)

@@ -16,7 +16,7 @@ def install(c: Context, names: list[str] | None = None) -> None:
     guarded(lambda: run_install(names or []))
 
 
-@task
+@task(name="list")
 def list_(c: Context) -> None:
     """List the pinned tools and whether each is installed."""
     from avion_workspace.boundary import guarded
@@ -26,4 +26,3 @@ def list_(c: Context) -> None:
 
 
 ns = Collection("tools", install, list_)
-ns.tasks["list"] = ns.tasks.pop("list-")  # `inv tools.list`

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Cold and warm `inv setup` with the native backend, several runs each (hyperfine).
+#
+#   cold: no .avion/ and no .env (a fresh clone): initdb, start every server, create the roles,
+#         databases, ACL users and buckets, migrate every service database.
+#   warm: everything already up and current: a re-run that changes nothing.
+#
+# Goals on a 2-core machine: cold < 15 s including migrations, warm < 2 s.
+# Runs in a throwaway copy of the workspace whose components listen on free ports, so the
+# developer's own .avion/ and ports are never touched. Needs hyperfine (apt-get install
+# hyperfine), redis-server, PostgreSQL, and `inv tools.install minio meilisearch`.
+#
+# Usage: benchmarks/setup.sh [RUNS]   (default 5; RESULTS=dir also writes hyperfine JSON there)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+RUNS="${1:-5}"
+PY="${PYTHON:-$ROOT/.venv/bin/python}"
+INV="$(dirname "$PY")/inv"
+command -v hyperfine >/dev/null || { echo "hyperfine is not installed: apt-get install hyperfine" >&2; exit 1; }
+
+WS="$(mktemp -d /tmp/avion-bench-XXXXXX)"
+chmod 755 "$WS"  # PostgreSQL runs as an unprivileged user when we are root: it must enter WS
+cleanup() { (cd "$WS" && "$INV" infra.down >/dev/null 2>&1) || true; rm -rf "$WS"; }
+trap cleanup EXIT
+
+# A copy of the workspace: tasks, config, generated files, migrations; every port free.
+"$PY" - "$ROOT" "$WS" <<'EOF'
+import json, shutil, socket, sys
+from pathlib import Path
+
+root, ws = Path(sys.argv[1]), Path(sys.argv[2])
+shutil.copy(root / "tasks.py", ws)
+shutil.copytree(root / "config", ws / "config")
+for rel in json.loads((root / ".render-manifest.json").read_text())["files"]:
+    (ws / rel).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(root / rel, ws / rel)
+shutil.copy(root / ".render-manifest.json", ws)
+for migrations in root.glob("services/*/migrations"):
+    shutil.copytree(migrations, ws / migrations.relative_to(root), dirs_exist_ok=True)
+def free():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+p = [free() for _ in range(5)]
+(ws / "config/environments/local.yaml").write_text(
+    "services: {}\n"
+    f"postgres: {{local_port: {p[0]}}}\nredis: {{local_port: {p[1]}}}\n"
+    f"object_storage: {{local_port: {p[2]}, local_console_port: {p[3]}}}\nsearch: {{local_port: {p[4]}}}\n"
+)
+EOF
+
+export PATH="$ROOT/.tools/bin:$PATH" NO_COLOR=1
+export_json() { [ -n "${RESULTS:-}" ] && mkdir -p "$RESULTS" && echo "--export-json=$RESULTS/setup-$1.json" || true; }
+cd "$WS"
+
+echo "== cold inv setup (no .avion/, no .env), $RUNS runs"
+hyperfine --runs "$RUNS" --shell=bash \
+  --prepare "'$INV' infra.down >/dev/null 2>&1 || true; rm -rf '$WS/.avion' '$WS/.env'" \
+  $(export_json cold) \
+  "'$INV' setup --backend native >/dev/null"
+
+echo "== warm inv setup (everything up and current), $RUNS runs"
+hyperfine --runs "$RUNS" --warmup 1 --shell=bash \
+  $(export_json warm) \
+  "'$INV' setup --backend native >/dev/null"

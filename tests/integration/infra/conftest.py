@@ -1,0 +1,126 @@
+"""A real native stack for the infra integration tests, in a throwaway workspace on free ports.
+
+The workspace is a copy of this one (tasks, config, generated files, migrations) with a
+config overlay moving every component to a free port, so the tests never touch the
+developer's own ``.avion/`` or ports. ``inv setup`` runs once for the module; tests that stop
+or break the stack restore it themselves.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from avion_workspace.errors import ToolMissing
+from avion_workspace.infra.ports import free_port
+from avion_workspace.infra.postgres import find_bin_dir
+from avion_workspace.infra.stack import Credentials, Endpoints, status_document
+from avion_workspace.tools import find_tool
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def require_program(name: str, how: str, *, found: bool | None = None) -> None:
+    """tests/conftest.py's policy: a missing program fails the test in CI and skips it elsewhere."""
+    if found if found is not None else shutil.which(name) is not None:
+        return
+    message = f"{name} is not installed: {how}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message} (CI must install it)")
+    pytest.skip(message)
+
+
+def copy_workspace(target: Path) -> None:
+    shutil.copy(ROOT / "tasks.py", target)
+    shutil.copytree(ROOT / "config", target / "config")
+    manifest = ROOT / ".render-manifest.json"
+    for rel in json.loads(manifest.read_text())["files"]:
+        (target / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / rel, target / rel)
+    shutil.copy(manifest, target)
+    for migrations in ROOT.glob("services/*/migrations"):
+        shutil.copytree(migrations, target / migrations.relative_to(ROOT), dirs_exist_ok=True)
+
+
+def port_overlay(target: Path) -> None:
+    ports = [free_port() for _ in range(5)]
+    (target / "config" / "environments" / "local.yaml").write_text(
+        "# integration tests: every component on a free port\n"
+        "services: {}\n"
+        f"postgres: {{local_port: {ports[0]}}}\n"
+        f"redis: {{local_port: {ports[1]}}}\n"
+        f"object_storage: {{local_port: {ports[2]}, local_console_port: {ports[3]}}}\n"
+        f"search: {{local_port: {ports[4]}}}\n"
+    )
+
+
+@dataclass
+class Stack:
+    root: Path
+
+    def status(self) -> dict[str, Any]:
+        from avion_workspace.infra.cli import Workspace
+
+        ws = Workspace.load(root=self.root)
+        from avion_workspace.infra.native import NativeBackend
+
+        creds = ws.credentials()
+        backend = NativeBackend(self.root, ws.platform, creds)
+        return status_document(ws.platform, backend.status(), creds, Endpoints.of(ws.platform))
+
+    def credentials(self) -> Credentials:
+        from avion_workspace.infra.cli import Workspace
+
+        return Workspace.load(root=self.root).credentials()
+
+    def setup(self) -> None:
+        from avion_workspace.setup import run_setup
+
+        with pytest.MonkeyPatch.context() as mp:
+            mp.chdir(self.root)
+            run_setup(None, None)
+
+
+@pytest.fixture(scope="module")
+def stack() -> Iterator[Stack]:
+    """``inv setup`` (native backend) in a copy of the workspace; stopped and deleted afterwards."""
+    for tool in ("minio", "meilisearch"):
+        require_program(tool, f"inv tools.install {tool}", found=find_tool(ROOT, tool) is not None)
+    require_program("redis-server", "apt-get install redis-server")
+    try:
+        find_bin_dir()
+    except ToolMissing as exc:
+        require_program("pg_ctl", exc.hint or "apt-get install postgresql")
+    # PostgreSQL runs as an unprivileged user when we are root: the directory must be enterable.
+    root = Path(tempfile.mkdtemp(prefix="avion-stack-"))
+    root.chmod(0o755)
+    copy_workspace(root)
+    port_overlay(root)
+    tools = str(ROOT / ".tools" / "bin")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("PATH", f"{tools}{os.pathsep}{os.environ.get('PATH', '')}")
+        mp.setenv("NO_COLOR", "1")
+        stack = Stack(root)
+        try:
+            (root / ".avion").mkdir()
+            (root / ".avion" / "backend").write_text(
+                "native\n"
+            )  # never pick up a Docker engine here
+            stack.setup()
+            yield stack
+        finally:
+            from avion_workspace.infra.cli import run_down
+
+            mp.chdir(root)
+            try:
+                run_down(None)
+            finally:
+                shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,124 @@
+"""The rendered docker-compose.yml: read as container specs, and valid Compose."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+from avion_workspace.config import load_platform
+from avion_workspace.infra.compose import interpolate, load_compose, parse_duration
+from avion_workspace.infra.errors import InfraError
+from avion_workspace.localenv import credential_names
+
+ROOT = Path(__file__).resolve().parents[3]
+COMPOSE = (ROOT / "docker-compose.yml").read_text()
+
+
+@pytest.fixture(scope="module")
+def env() -> dict[str, str]:
+    return {name: f"v-{name.lower()}" for name in credential_names(load_platform(ROOT / "config"))}
+
+
+def test_interpolation_forms() -> None:
+    env = {"A": "1", "EMPTY": ""}
+    assert interpolate("x${A}y$A", env, "w") == "x1y1"
+    assert interpolate("$$A and $${A}", env, "w") == "$A and ${A}"
+    assert interpolate("${B:-dflt} ${EMPTY:-dflt} ${EMPTY-dflt}", env, "w") == "dflt dflt "
+    with pytest.raises(InfraError, match=r"services.redis: \$B is not set: run inv setup"):
+        interpolate("${B:?run inv setup}", env, "services.redis")
+    with pytest.raises(InfraError, match=r"\$EMPTY is not set"):
+        interpolate("${EMPTY:?required}", env, "w")
+    assert interpolate("${EMPTY?required}", env, "w") == ""
+
+
+def test_durations() -> None:
+    assert parse_duration("2s") == 2.0
+    assert parse_duration("1m30s") == 90.0
+    assert parse_duration("500ms") == 0.5
+    with pytest.raises(InfraError):
+        parse_duration("2 seconds")
+
+
+def test_the_rendered_file_becomes_ordered_container_specs(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    project = load_compose(COMPOSE, env, ROOT)
+    assert project.name == "avion"
+    assert project.network == "avion_default"
+    assert set(project.volumes) == {
+        "avion_postgres-data",
+        "avion_redis-data",
+        "avion_minio-data",
+        "avion_meilisearch-data",
+    }
+    names = [s.service for s in project.services]
+    assert names.index("minio") < names.index("minio-init")
+    postgres = project.service("postgres")
+    assert postgres.name == "avion-postgres-1"
+    assert postgres.environment["POSTGRES_PASSWORD"] == "v-postgres_password"
+    assert [(p.host_ip, p.host_port, p.container_port) for p in postgres.ports] == [
+        ("127.0.0.1", 5432, 5432)
+    ]
+    volume, init = postgres.mounts
+    assert (volume.source, volume.target, volume.is_volume) == (
+        "avion_postgres-data",
+        "/var/lib/postgresql/data",
+        True,
+    )
+    assert init.source == str(ROOT / "infrastructure/local/postgres-init.sh")
+    assert init.read_only
+    assert not init.is_volume
+    assert postgres.healthcheck is not None
+    assert (postgres.healthcheck.interval, postgres.healthcheck.retries) == (2.0, 30)
+    redis = project.service("redis")
+    assert redis.command is not None
+    assert "avion_auth on >v-avion_auth_redis_password resetkeys ~cache:* ~session:*" in " ".join(
+        redis.command
+    )
+    job = project.service("minio-init")
+    assert job.one_shot
+    assert not postgres.one_shot
+    assert job.depends_on == {"minio": "service_healthy"}
+    assert job.command is not None
+    assert "$MINIO_ROOT_USER" in job.command[0]
+
+
+def test_unset_credentials_say_to_run_setup() -> None:
+    with pytest.raises(
+        InfraError, match=r"POSTGRES_PASSWORD is not set: run inv setup to generate .env"
+    ):
+        load_compose(COMPOSE, {}, ROOT)
+
+
+def test_keys_this_reader_does_not_understand_are_rejected(env: dict[str, str]) -> None:
+    text = "name: x\nservices:\n  a:\n    image: busybox\n    privileged: true\n"
+    with pytest.raises(InfraError, match=r"services\.a: unsupported keys privileged"):
+        load_compose(text, env, ROOT)
+
+
+def test_dependency_cycles_and_unknown_dependencies_are_errors(env: dict[str, str]) -> None:
+    cycle = "services:\n  a: {image: x, depends_on: [b]}\n  b: {image: x, depends_on: [a]}\n"
+    with pytest.raises(InfraError, match="dependency cycle"):
+        load_compose(cycle, env, ROOT)
+    unknown = "services:\n  a: {image: x, depends_on: [zz]}\n"
+    with pytest.raises(InfraError, match="unknown service 'zz'"):
+        load_compose(unknown, env, ROOT)
+
+
+def test_the_rendered_file_is_valid_against_the_compose_specification() -> None:
+    # The compose-spec JSON schema as vendored by check-jsonschema (a test dependency), from
+    # compose-spec/compose-spec schema/compose-spec.json.
+    schema_file = resources.files("check_jsonschema.builtin_schemas.vendor") / "compose-spec.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    document = yaml.safe_load(COMPOSE)
+    validator = jsonschema.validators.validator_for(schema)(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.path))
+    assert [f"{list(e.path)}: {e.message}" for e in errors] == []
+    # and the schema does catch a broken file
+    document["services"]["redis"]["helthcheck"] = {"test": ["CMD", "true"]}  # a typo
+    assert list(validator.iter_errors(document))

@@ -1,0 +1,139 @@
+"""The status document, endpoints and credentials; backend choice; the native start plan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from avion_workspace.config import load_platform
+from avion_workspace.errors import AvionError
+from avion_workspace.infra.errors import ComponentMissing
+from avion_workspace.infra.lifecycle import choose_backend, record_backend, require_components
+from avion_workspace.infra.native import plan_start
+from avion_workspace.infra.stack import ComponentStatus, Credentials, Endpoints, status_document
+from avion_workspace.localenv import credential_names
+
+ROOT = Path(__file__).resolve().parents[3]
+PLATFORM = load_platform(ROOT / "config")
+ENV = {name: f"v/{name.lower()}" for name in credential_names(PLATFORM)}
+
+
+def statuses(state: str = "running") -> dict[str, ComponentStatus]:
+    endpoints = Endpoints.of(PLATFORM)
+    return {
+        n: ComponentStatus(n, state, endpoints.url(n))
+        for n in ("postgres", "redis", "s3", "search")
+    }
+
+
+def test_status_document_has_exactly_the_documented_shape() -> None:
+    doc = status_document(PLATFORM, statuses(), Credentials.of(ENV), Endpoints.of(PLATFORM))
+    components = doc["components"]
+    assert list(doc) == ["components"]
+    assert list(components) == ["postgres", "redis", "s3", "search"]
+    assert set(components["postgres"]) == {"status", "url", "databases"}
+    assert set(components["redis"]) == {"status", "url"}
+    assert set(components["s3"]) == {"status", "url", "access_key", "secret_key", "buckets"}
+    assert set(components["search"]) == {"status", "url"}
+    assert components["postgres"]["url"] == "postgresql://127.0.0.1:5432"
+    assert components["s3"]["buckets"] == [
+        "avion-media-uploads",
+        "avion-media-processed",
+        "avion-backups",
+        "avion-logs",
+    ]
+    assert (components["s3"]["access_key"], components["s3"]["secret_key"]) == (
+        "v/minio_root_user",
+        "v/minio_root_password",
+    )
+    assert components["search"]["url"] == "http://127.0.0.1:7700"
+    assert {v["status"] for v in components.values()} == {"running"}
+
+
+def test_every_database_gets_an_owner_dsn_with_quoted_password() -> None:
+    doc = status_document(PLATFORM, statuses(), Credentials.of(ENV), Endpoints.of(PLATFORM))
+    dsns = doc["components"]["postgres"]["databases"]
+    assert set(dsns) == set(PLATFORM.postgres.databases)
+    url = urlsplit(dsns["avion_system_admin_db"])
+    assert (url.username, url.hostname, url.port, url.path) == (
+        "avion_system_admin",
+        "127.0.0.1",
+        5432,
+        "/avion_system_admin_db",
+    )
+    assert url.password == "v%2Favion_system_admin_db_password"
+    redis = urlsplit(doc["components"]["redis"]["url"])
+    assert (redis.username, redis.password, redis.port) == ("default", "v%2Fredis_password", 6379)
+
+
+def test_credentials_name_what_is_missing() -> None:
+    with pytest.raises(AvionError, match="lacks MINIO_ROOT_PASSWORD, MEILI_MASTER_KEY"):
+        Credentials.of(
+            {k: v for k, v in ENV.items() if k not in ("MINIO_ROOT_PASSWORD", "MEILI_MASTER_KEY")}
+        )
+
+
+def test_backend_choice(tmp_path: Path) -> None:
+    def fail() -> bool:
+        raise AssertionError("must not ping when the choice is made otherwise")
+
+    assert choose_backend(tmp_path, "native", fail).name == "native"
+    with pytest.raises(AvionError, match="unknown backend 'podman'"):
+        choose_backend(tmp_path, "podman", fail)
+    assert choose_backend(tmp_path, None, lambda: True).name == "docker"
+    choice = choose_backend(tmp_path, None, lambda: False)
+    assert (choice.name, choice.reason) == ("native", "no Docker engine answers")
+    record_backend(tmp_path, "native")
+    assert choose_backend(tmp_path, None, fail).reason == "recorded in .avion/backend"
+    assert choose_backend(tmp_path, "docker", fail).name == "docker"  # --backend overrides
+
+
+def test_start_plan() -> None:
+    names = ("postgres", "redis", "s3", "search")
+    plan = plan_start(
+        available=dict.fromkeys(names, True) | {"search": False},
+        running={"postgres": True, "redis": True, "s3": False, "search": False},
+        reconfigured={"postgres": False, "redis": True, "s3": False, "search": False},
+    )
+    assert (plan.keep, plan.restart, plan.start, plan.missing) == (
+        ("postgres",),
+        ("redis",),
+        ("s3",),
+        ("search",),
+    )
+
+
+def test_missing_components_fail_with_how_to_get_each() -> None:
+    current = statuses() | {
+        "search": ComponentStatus("search", "missing", "http://x", "npm i meilisearch-ish")
+    }
+    with pytest.raises(ComponentMissing) as caught:
+        require_components(current)
+    assert (
+        caught.value.message
+        == "1 component(s) the local environment requires cannot run here: search"
+    )
+    assert [p.render() for p in caught.value.problems] == [
+        "search: not available\n    hint: npm i meilisearch-ish"
+    ]
+    require_components(statuses())
+
+
+def test_provisioning_changes_are_summarized_by_kind() -> None:
+    from avion_workspace.infra.cli import summarize_changes
+
+    changes = [
+        "created role a",
+        "created database a_db",
+        "created role b",
+        "enabled versioning on x",
+        "created database b_db",
+    ]
+    assert summarize_changes(changes) == [
+        "created role: a, b",
+        "created database: a_db, b_db",
+        "enabled versioning on x",
+    ]
+    assert summarize_changes([]) == []
