@@ -1,0 +1,336 @@
+"""``inv migrate.*``: goose-compatible PostgreSQL migrations (see :mod:`avion_workspace.migrate`).
+
+Each task takes ``--service NAME`` or ``--all`` (folder and database from the config and the
+local stack) or ``--dir PATH --dsn URL`` (any goose folder and database).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.tasks import task
+
+if TYPE_CHECKING:
+    from avion_workspace.migrate.targets import Selection
+
+_TARGET_HELP = {
+    "service": "service whose migrations to run (its folder and local database)",
+    "all": "every service with a database, in parallel, with a per-service summary",
+    "dir": "a goose migrations folder (instead of --service/--all)",
+    "dsn": "database URL, postgresql://... (with --dir)",
+    "config_dir": "configuration folder (default: <workspace>/config)",
+    "env": "environment whose config to use (default: local)",
+}
+_RUN_HELP = _TARGET_HELP | {
+    "dry_run": "print what would run; change nothing",
+    "strict": "fail if an applied file was edited after it was applied",
+    "no_lock": "do not take goose's advisory lock (not recommended)",
+    "lock_timeout": "seconds to wait for the migration lock (default: 300)",
+}
+_VERSION_HELP = {"version": "target version"}
+
+
+def _selection(service: str | None, all_: bool, dir_: str | None, dsn: str | None) -> Selection:
+    from avion_workspace.migrate.targets import Selection
+
+    return Selection(service=service, all_services=all_, directory=dir_, dsn=dsn)
+
+
+def _run(
+    command: str,
+    *,
+    service: str | None,
+    all_: bool,
+    dir_: str | None,
+    dsn: str | None,
+    config_dir: str | None,
+    env: str,
+    dry_run: bool,
+    strict: bool,
+    no_lock: bool,
+    lock_timeout: int,
+    allow_missing: bool = False,
+    version: str | None = None,
+) -> None:
+    from avion_workspace.boundary import guarded
+    from avion_workspace.migrate.commands import parse_version_arg, run_migration
+    from avion_workspace.migrate.runner import Command, RunOptions
+
+    def action() -> None:
+        options = RunOptions(
+            allow_missing=allow_missing,
+            dry_run=dry_run,
+            strict=strict,
+            lock=not no_lock,
+            lock_timeout=float(lock_timeout),
+        )
+        run_migration(
+            _selection(service, all_, dir_, dsn),
+            Command(command),
+            options=options,
+            version=parse_version_arg(version),
+            config_dir=config_dir,
+            env=env,
+        )
+
+    guarded(action)
+
+
+@task(
+    auto_shortflags=False,
+    help=_RUN_HELP | {"allow_missing": "also apply unapplied files below the current version"},
+)
+def up(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    allow_missing: bool = False,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_lock: bool = False,
+    lock_timeout: int = 300,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Apply every pending migration (each file in its own transaction)."""
+    _run("up", **{k: v for k, v in locals().items() if k != "c"})
+
+
+@task(
+    auto_shortflags=False,
+    help=_RUN_HELP | {"allow_missing": "also consider unapplied files below the current version"},
+)
+def up_by_one(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    allow_missing: bool = False,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_lock: bool = False,
+    lock_timeout: int = 300,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Apply the next pending migration only."""
+    _run("up-by-one", **{k: v for k, v in locals().items() if k != "c"})
+
+
+@task(
+    auto_shortflags=False,
+    help=_RUN_HELP | _VERSION_HELP | {"allow_missing": "also apply missing files"},
+)
+def up_to(
+    c: Context,
+    version: str,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    allow_missing: bool = False,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_lock: bool = False,
+    lock_timeout: int = 300,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Apply pending migrations up to and including --version."""
+    _run("up-to", **{k: v for k, v in locals().items() if k != "c"})
+
+
+@task(auto_shortflags=False, help=_RUN_HELP)
+def down(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_lock: bool = False,
+    lock_timeout: int = 300,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Roll back the most recently applied migration."""
+    _run("down", **{k: v for k, v in locals().items() if k != "c"})
+
+
+@task(auto_shortflags=False, help=_RUN_HELP | _VERSION_HELP)
+def down_to(
+    c: Context,
+    version: str,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_lock: bool = False,
+    lock_timeout: int = 300,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Roll back, newest applied first, down to --version (0 rolls back everything)."""
+    _run("down-to", **{k: v for k, v in locals().items() if k != "c"})
+
+
+@task(auto_shortflags=False, help=_RUN_HELP)
+def redo(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_lock: bool = False,
+    lock_timeout: int = 300,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Roll back the most recent migration and apply it again (one transaction when possible)."""
+    _run("redo", **{k: v for k, v in locals().items() if k != "c"})
+
+
+@task(auto_shortflags=False, help=_RUN_HELP)
+def reset(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    dry_run: bool = False,
+    strict: bool = False,
+    no_lock: bool = False,
+    lock_timeout: int = 300,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Roll back every applied migration, newest applied first."""
+    _run("reset", **{k: v for k, v in locals().items() if k != "c"})
+
+
+@task(auto_shortflags=False, help=_TARGET_HELP | {"json": "print JSON"})
+def status(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    json: bool = False,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Show each migration: applied (when), pending, missing, edited. Changes nothing."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.migrate.commands import show_status
+
+    selection = _selection(service, all_, dir_, dsn)
+    guarded(lambda: show_status(selection, as_json=json, config_dir=config_dir, env=env))
+
+
+@task(auto_shortflags=False, help=_TARGET_HELP)
+def version(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    dsn: str | None = None,
+    config_dir: str | None = None,
+    env: str = "local",
+) -> None:
+    """Print the database's current migration version. Changes nothing."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.migrate.commands import show_version
+
+    selection = _selection(service, all_, dir_, dsn)
+    guarded(lambda: show_version(selection, config_dir=config_dir, env=env))
+
+
+@task(
+    auto_shortflags=False,
+    help={
+        "name": "what the migration does, e.g. add_user_index",
+        "sequential": "number it 00002 (next in sequence) instead of a UTC timestamp",
+        "service": _TARGET_HELP["service"],
+        "dir": _TARGET_HELP["dir"],
+        "config_dir": _TARGET_HELP["config_dir"],
+    },
+)
+def create(
+    c: Context,
+    name: str,
+    service: str | None = None,
+    dir_: str | None = None,
+    sequential: bool = False,
+    config_dir: str | None = None,
+) -> None:
+    """Create a new SQL migration from goose's template."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.migrate.commands import create as create_file
+
+    selection = _selection(service, False, dir_, None)
+    guarded(lambda: create_file(selection, name, sequential=sequential, config_dir=config_dir))
+
+
+@task(
+    auto_shortflags=False,
+    help={k: _TARGET_HELP[k] for k in ("service", "all", "dir", "config_dir")},
+)
+def fix(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    config_dir: str | None = None,
+) -> None:
+    """Renumber timestamped migrations sequentially, like goose fix."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.migrate.commands import fix as fix_files
+
+    selection = _selection(service, all_, dir_, None)
+    guarded(lambda: fix_files(selection, config_dir=config_dir))
+
+
+@task(
+    auto_shortflags=False,
+    help={k: _TARGET_HELP[k] for k in ("service", "all", "dir", "config_dir")},
+)
+def validate(
+    c: Context,
+    service: str | None = None,
+    all_: bool = False,
+    dir_: str | None = None,
+    config_dir: str | None = None,
+) -> None:
+    """Parse every migration (both directions) without a database; report every problem."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.migrate.commands import validate as validate_files
+
+    selection = _selection(service, all_, dir_, None)
+    guarded(lambda: validate_files(selection, config_dir=config_dir))
+
+
+ns = Collection(
+    "migrate",
+    up,
+    up_by_one,
+    up_to,
+    down,
+    down_to,
+    redo,
+    reset,
+    status,
+    version,
+    create,
+    fix,
+    validate,
+)

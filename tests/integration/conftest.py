@@ -1,0 +1,76 @@
+"""Fixtures for integration tests: real servers started by the tests, never mocks.
+
+One PostgreSQL server for the whole run (in a temp dir, from the machine's binaries) and a
+fresh database per test.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from avion_workspace.errors import ToolMissing
+from avion_workspace.infra.postgres import PostgresServer
+from avion_workspace.tools import TOOLS, find_tool
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+@pytest.fixture(scope="session")
+def goose_bin() -> Path:
+    """The pinned goose binary (tests/conftest.py's require_tool policy: CI fails, else skip)."""
+    path = find_tool(ROOT, "goose")
+    if path is not None:
+        return path
+    tool = TOOLS["goose"]
+    message = f"goose is not installed: {tool.install_line} (or inv tools.install goose)"
+    if _in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database created for one test on the session's server."""
+
+    name: str
+    dsn: str
+    server: PostgresServer
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    try:
+        server = PostgresServer.in_temp_dir(durable=False)
+    except ToolMissing as exc:
+        message = f"{exc.message} ({exc.hint})"
+        if _in_ci():
+            pytest.fail(message)
+        pytest.skip(message)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.remove()
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def fresh_database(postgres_server: PostgresServer) -> Iterator[Database]:
+    name = f"test_{os.getpid()}_{next(_counter)}"
+    dsn = postgres_server.create_database(name)
+    try:
+        yield Database(name, dsn, postgres_server)
+    finally:
+        postgres_server.drop_database(name)

@@ -1,0 +1,7 @@
+-- +goose Up
+CREATE TABLE crlf (
+    id int
+);
+
+-- +goose Down
+DROP TABLE crlf;

@@ -1,0 +1,8 @@
+
+
+-- comment
+-- +goose Up
+
+-- only a comment
+-- +goose Down
+

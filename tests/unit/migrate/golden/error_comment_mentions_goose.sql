@@ -1,0 +1,3 @@
+-- +goose Up
+-- written for +goose, which reads every comment line holding that word
+SELECT 1;

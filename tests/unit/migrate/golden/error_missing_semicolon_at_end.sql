@@ -1,0 +1,6 @@
+-- +goose Up
+SELECT 1;
+
+-- +goose Down
+ALTER TABLE post
+    DROP COLUMN title

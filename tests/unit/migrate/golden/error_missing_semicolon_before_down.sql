@@ -1,0 +1,5 @@
+-- +goose Up
+SELECT * FROM foo;
+SELECT * FROM bar
+-- +goose Down
+SELECT * FROM baz;

@@ -1,0 +1,3 @@
+CREATE TABLE post (id int);
+-- +goose Up
+SELECT 1;

@@ -1,0 +1,2 @@
+-- +goose +goose Up
+SELECT 1;
