@@ -74,4 +74,16 @@ def migration_folders(context: RenderContext) -> Iterable[GeneratedFile]:
         )
 
 
-RENDERERS: tuple[Renderer, ...] = (local_stack, migration_folders)
+from avion_workspace.render.charts import charts  # noqa: E402
+from avion_workspace.render.infrastructure import infrastructure  # noqa: E402
+from avion_workspace.render.services import service_scaffolding  # noqa: E402
+from avion_workspace.render.workflows import workflows  # noqa: E402
+
+RENDERERS: tuple[Renderer, ...] = (
+    local_stack,
+    migration_folders,
+    charts,
+    infrastructure,
+    workflows,
+    service_scaffolding,
+)

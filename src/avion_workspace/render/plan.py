@@ -76,6 +76,7 @@ _COMMENT_STYLES: dict[str, tuple[str, str]] = {
     ".helmignore": _HASH,
     ".dockerignore": _HASH,
     ".tpl": ("{{/*", "*/}}"),
+    ".gotmpl": ("{{/*", "*/}}"),
     ".sql": ("--", ""),
     ".md": ("<!--", "-->"),
 }

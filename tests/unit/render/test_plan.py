@@ -14,6 +14,7 @@ from avion_workspace.render.plan import (
     GeneratedFile,
     RenderContext,
     build_plan,
+    comment_style,
     render_template,
     stamp,
 )
@@ -73,9 +74,14 @@ def test_unsafe_and_duplicate_paths_are_bugs(context: RenderContext) -> None:
 
 def test_every_generated_file_is_stamped_or_manifest_only(context: RenderContext) -> None:
     plan = build_plan(context)
+    manifest_only = []
     for path, generated in plan.files.items():
-        if not path.endswith(".json"):
+        if comment_style(path) is None:
+            manifest_only.append(path)
+        else:
             assert GENERATED_MARK.encode() in generated.content[:400], path
+    # only formats without comments (JSON, py.typed markers) rely on the manifest alone
+    assert {Path(p).name if p.endswith("py.typed") else Path(p).suffix for p in manifest_only} <= {".json", "py.typed"}
 
 
 def test_plan_is_deterministic(context: RenderContext) -> None:

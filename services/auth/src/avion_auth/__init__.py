@@ -1,0 +1,1 @@
+"""The auth service: sign-up, login, sessions and tokens."""

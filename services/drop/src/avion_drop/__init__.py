@@ -1,0 +1,1 @@
+"""The drop service: drops (posts) and reactions."""

@@ -1,0 +1,1 @@
+"""The media service: uploads, processing and serving of media objects."""

@@ -1,0 +1,1 @@
+"""The notification service: notifications and delivery preferences."""

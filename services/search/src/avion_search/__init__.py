@@ -1,0 +1,1 @@
+"""The search service: full-text search over users, drops and communities."""

@@ -1,0 +1,1 @@
+"""The system-admin service: administration, audit log and platform settings."""

@@ -1,0 +1,5 @@
+"""The system-admin use cases: commands and queries and their handlers, dispatched by avion_cqrs.
+
+Handlers load aggregates through repositories inside a unit of work; ``avion_system_admin.api``
+turns gRPC requests into commands and queries for the bus.
+"""

@@ -1,0 +1,1 @@
+"""The timeline service: home and user timelines."""

@@ -1,0 +1,1 @@
+"""Services: scaffolding new ones into config and the tree, and the per-service tasks."""

@@ -1,0 +1,168 @@
+"""``inv run``: services in the foreground against the local stack, with the .env credentials.
+
+:func:`local_env` (pure) says what a service gets: its ``<PREFIX>_*`` settings pointing at the
+local stack's ports, as its own database role and Redis ACL user. :func:`run_services` starts one
+service, or several with their output prefixed by name, and stops them all on Ctrl-C or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+
+from avion_workspace import localenv
+from avion_workspace.config.model import Platform, Service
+from avion_workspace.errors import AvionError
+from avion_workspace.render.services import redis_user, service_dir
+from avion_workspace.services.pyenv import ServicesEnv
+
+LOCALHOST = "127.0.0.1"
+STOP_TIMEOUT = 30.0
+
+
+def local_env(
+    platform: Platform, service: Service, credentials: Mapping[str, str], *, host: str = LOCALHOST
+) -> dict[str, str]:
+    """The environment ``service`` runs with locally; names missing credentials, if any."""
+    p = service.env_prefix + "_"
+    env = {
+        f"{p}ENVIRONMENT": platform.environment.name,
+        f"{p}HOST": host,
+        f"{p}HTTP_PORT": str(service.local_http_port),
+        f"{p}GRPC_PORT": str(service.local_grpc_port),
+        f"{p}LOG_FORMAT": "console",
+        "OTEL_SERVICE_NAME": service.name,
+        "DEPLOYMENT_ENVIRONMENT": platform.environment.name,
+        "PYTHONUNBUFFERED": "1",
+    }
+    secrets: dict[str, str] = {}
+    if service.database is not None:
+        env |= {
+            f"{p}DATABASE_HOST": host,
+            f"{p}DATABASE_PORT": str(platform.postgres.local_port),
+            f"{p}DATABASE_NAME": service.database,
+            f"{p}DATABASE_USER": service.database_owner or "",
+        }
+        secrets[f"{p}DATABASE_PASSWORD"] = localenv.database_password_var(service.database)
+    if service.redis_namespaces:
+        user = redis_user(service)
+        password_var = next(
+            u.password_var for u in localenv.redis_users(platform) if u.name == user
+        )
+        env |= {
+            f"{p}REDIS_HOST": host,
+            f"{p}REDIS_PORT": str(platform.redis.local_port),
+            f"{p}REDIS_USER": user,
+        }
+        secrets[f"{p}REDIS_PASSWORD"] = password_var
+    if service.buckets:
+        env[f"{p}S3_ENDPOINT"] = f"http://{host}:{platform.object_storage.local_port}"
+        secrets[f"{p}S3_ACCESS_KEY"] = "MINIO_ROOT_USER"
+        secrets[f"{p}S3_SECRET_KEY"] = "MINIO_ROOT_PASSWORD"
+    if service.search:
+        env[f"{p}SEARCH_URL"] = f"http://{host}:{platform.search.local_port}"
+        secrets[f"{p}SEARCH_API_KEY"] = "MEILI_MASTER_KEY"
+    missing = sorted({source for source in secrets.values() if source not in credentials})
+    if missing:
+        raise AvionError(
+            f"{service.name}: the local credentials lack {', '.join(missing)}",
+            hint="run `inv setup` to complete .env (existing values are kept)",
+        )
+    env |= {name: credentials[source] for name, source in secrets.items()}
+    return env
+
+
+def serve_argv(env: ServicesEnv, service: Service) -> list[str]:
+    return [str(env.python), "-m", service.package, "serve"]
+
+
+def _pump(name: str, width: int, stream: object, lock: threading.Lock) -> None:
+    assert hasattr(stream, "readline")
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace").rstrip("\n")
+        with lock:
+            print(f"{name:<{width}} | {line}", flush=True)
+
+
+def run_services(
+    root: Path, platform: Platform, services: Sequence[Service], env: ServicesEnv
+) -> None:
+    """Run ``services`` until Ctrl-C or SIGTERM; a service that exits on its own stops the rest."""
+    credentials = localenv.read_env(root)
+    environments = {s.name: local_env(platform, s, credentials) for s in services}
+    prefixed = len(services) > 1
+    width = max(len(s.name) for s in services)
+    lock = threading.Lock()
+    processes: dict[str, subprocess.Popen[bytes]] = {}
+    pumps: list[threading.Thread] = []
+
+    def stop_all(signum: int = signal.SIGTERM, frame: FrameType | None = None) -> None:
+        for process in processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+
+    previous = signal.signal(signal.SIGTERM, stop_all)
+    try:
+        for service in services:
+            process = subprocess.Popen(
+                serve_argv(env, service),
+                cwd=root / service_dir(service.name),
+                env={**os.environ, **environments[service.name]},
+                stdout=subprocess.PIPE if prefixed else None,
+                stderr=subprocess.STDOUT if prefixed else None,
+            )
+            processes[service.name] = process
+            if prefixed:
+                pump = threading.Thread(
+                    target=_pump, args=(service.name, width, process.stdout, lock), daemon=True
+                )
+                pump.start()
+                pumps.append(pump)
+            print(
+                f"{service.name}: http://{LOCALHOST}:{service.local_http_port}/readyz, "
+                f"gRPC {LOCALHOST}:{service.local_grpc_port}",
+                file=sys.stderr,
+                flush=True,
+            )
+        exited = _wait_first(processes)
+    except KeyboardInterrupt:
+        exited = None  # Ctrl-C reached the services too: they are stopping
+    finally:
+        stop_all()
+        _wait_all(processes, STOP_TIMEOUT)
+        for pump in pumps:
+            pump.join(timeout=2)
+        signal.signal(signal.SIGTERM, previous)
+    if exited is not None:
+        name, code = exited
+        if code != 0:
+            raise AvionError(
+                f"{name} exited with status {code}",
+                hint="its output above says why (a port in use, a setting missing, ...)",
+            )
+
+
+def _wait_first(processes: Mapping[str, subprocess.Popen[bytes]]) -> tuple[str, int]:
+    while True:
+        for name, process in processes.items():
+            code = process.poll()
+            if code is not None:
+                return name, code
+        time.sleep(0.2)
+
+
+def _wait_all(processes: Mapping[str, subprocess.Popen[bytes]], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for process in processes.values():
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

@@ -1,0 +1,96 @@
+"""``inv service.new NAME``: add a service to config, render its scaffolding, create the team's files.
+
+Nothing is written until everything is known to succeed: the edited config is validated like any
+config (schema, semantic checks, every environment), and the render plan it produces is compared
+with disk for conflicts. Then ``config/platform.yaml`` is replaced atomically, the plan applied,
+and the team's files created.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from avion_workspace.config.model import build_platform
+from avion_workspace.config.validate import BASE_FILE, load_config
+from avion_workspace.errors import ConfigError, Location, Problem, RenderConflict
+from avion_workspace.render.plan import RenderContext, build_plan
+from avion_workspace.render.writer import Action, ApplyReport, apply_plan, atomic_write, compare
+from avion_workspace.services.config_edit import (
+    NewService,
+    add_service,
+    allocate_ports,
+    check_new_service,
+    iter_documents,
+)
+from avion_workspace.services.team import create_team_files
+
+
+@dataclass(frozen=True)
+class NewServiceReport:
+    name: str
+    http_port: int
+    grpc_port: int
+    database: str
+    rendered: ApplyReport
+    team_files: tuple[str, ...]
+
+
+def _validated_copy(config_dir: Path, new_text: str, new_name: str) -> RenderContext:
+    """Validate ``new_text`` as platform.yaml next to the real schema and overlays."""
+    with tempfile.TemporaryDirectory(prefix="avion-new-service-") as tmp:
+        copy = Path(tmp) / "config"
+        shutil.copytree(config_dir, copy)
+        (copy / BASE_FILE).write_text(new_text, encoding="utf-8")
+        try:
+            config = load_config(copy)
+        except ConfigError as exc:
+            shown = str(config_dir / BASE_FILE)
+            problems = [
+                Problem(
+                    p.message,
+                    Location(
+                        p.location.file.replace(str(copy / BASE_FILE), shown),
+                        p.location.line,
+                        p.location.column,
+                    )
+                    if p.location
+                    else None,
+                    p.json_path,
+                    p.hint,
+                )
+                for p in exc.problems
+            ]
+            raise ConfigError(
+                f"adding service {new_name!r} would make the configuration invalid",
+                problems=problems,
+                hint="check the options given (description, --redis, --buckets)",
+            ) from None
+        platforms = {env: build_platform(doc.data, env) for env, doc in config.effective.items()}
+    return RenderContext(platforms)
+
+
+def new_service(root: Path, new: NewService, *, config_dir: Path | None = None) -> NewServiceReport:
+    config_dir = config_dir or root / "config"
+    current = load_config(config_dir)
+    check_new_service(new, current.base)
+    base_path = config_dir / BASE_FILE
+    text = base_path.read_text(encoding="utf-8")
+    http, grpc = allocate_ports(iter_documents(current.effective, current.base))
+    new_text = add_service(text, current.base, new, http, grpc)
+    context = _validated_copy(config_dir, new_text, new.name)
+    plan = build_plan(context)
+    conflicts = compare(root, plan).of(Action.CONFLICT)
+    if conflicts:
+        raise RenderConflict(
+            f"cannot add service {new.name!r}: {len(conflicts)} file(s) stand in the way",
+            problems=[Problem(f"{c.path}: {c.reason}") for c in conflicts],
+            hint="move them away (or run `inv render` to see the conflicts), then retry",
+        )
+    atomic_write(base_path, new_text.encode("utf-8"))
+    rendered = apply_plan(root, plan)
+    platform = context.local
+    team = create_team_files(root, platform, platform.services[new.name])
+    return NewServiceReport(new.name, http, grpc, new.database, rendered, tuple(team))

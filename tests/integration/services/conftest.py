@@ -1,0 +1,143 @@
+"""Fixtures for the service template's integration tests: the services' environment and Redis.
+
+PostgreSQL comes from tests/integration/conftest.py (one throwaway server per run); Redis is a
+real redis-server started here with the service's ACL user, as the local stack defines it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from avion_workspace.config import load_platform
+from avion_workspace.errors import AvionError
+from avion_workspace.infra.ports import free_port
+from avion_workspace.services.pyenv import ServicesEnv, ensure_env
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def require_program(name: str) -> str:
+    """The program's path; missing fails the test in CI and skips it elsewhere."""
+    path = shutil.which(name)
+    if path is not None:
+        return path
+    message = f"{name} is not installed (apt-get install {name.split('-')[0]}-server or similar)"
+    if _in_ci():
+        pytest.fail(message)
+    pytest.skip(message)
+    raise AssertionError("unreachable")
+
+
+@pytest.fixture(scope="session")
+def services_env() -> ServicesEnv:
+    """.venv-services, synced with the libraries and every service (PyPI must be reachable)."""
+    platform = load_platform(ROOT / "config")
+    try:
+        return ensure_env(ROOT, list(platform.services), quiet=True)
+    except AvionError as exc:
+        if _in_ci():
+            pytest.fail(exc.render())
+        pytest.skip(exc.render())
+        raise AssertionError("unreachable") from None
+
+
+@dataclass
+class RedisServer:
+    """A redis-server with an admin password and one ACL user limited to key patterns."""
+
+    binary: str
+    port: int
+    directory: Path
+    admin_password: str
+    user: str
+    password: str
+    key_patterns: tuple[str, ...]
+    process: subprocess.Popen[bytes] | None = None
+
+    def argv(self) -> list[str]:
+        # Each ACL word is its own argument: redis-server quotes an argument with spaces whole.
+        keys = [f"~{p}" for p in self.key_patterns]
+        channels = [f"&{p}" for p in self.key_patterns]
+        return [
+            self.binary,
+            "--port",
+            str(self.port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(self.directory),
+            "--requirepass",
+            self.admin_password,
+            "--user",
+            self.user,
+            "on",
+            f">{self.password}",
+            "resetkeys",
+            *keys,
+            "resetchannels",
+            *channels,
+            "+@all",
+            "-@admin",
+            "-@dangerous",
+        ]
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            self.argv(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                    conn.sendall(b"PING\r\n")
+                    if conn.recv(64):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        self.stop()
+        raise AssertionError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.process = None
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    binary = require_program("redis-server")
+    directory = Path(tempfile.mkdtemp(prefix="avion-redis-"))
+    server = RedisServer(
+        binary=binary,
+        port=free_port(),
+        directory=directory,
+        admin_password="admin-secret",
+        user="avion_auth",
+        password="redis-user-secret",
+        key_patterns=("cache:*", "session:*"),
+    )
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(directory, ignore_errors=True)

@@ -1,0 +1,47 @@
+"""The image build context: exactly the Dockerfile's sources, caches and local state left out."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from avion_workspace.config import load_platform
+from avion_workspace.render.services import scaffold
+from avion_workspace.services.image import context_archive, context_members, engine_address
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_the_context_holds_the_copied_paths_and_no_caches(tmp_path: Path) -> None:
+    platform = load_platform(ROOT / "config")
+    s = scaffold(platform, platform.services["auth"])
+    for relative in s.context_paths:
+        source = ROOT / relative
+        if source.is_dir():
+            shutil.copytree(source, tmp_path / relative, ignore=shutil.ignore_patterns("*.pyc"))
+        else:
+            (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, tmp_path / relative)
+    for junk in (
+        "services/auth/src/avion_auth/__pycache__/x.pyc",
+        "libs/config/src/avion_config.egg-info/PKG-INFO",
+        "services/auth/.pytest_cache/README.md",
+    ):
+        (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / junk).write_text("x")
+    (tmp_path / ".venv/bin").mkdir(parents=True)
+    (tmp_path / ".venv/bin/python").write_text("x")
+    members = context_members(context_archive(tmp_path, s))
+    assert "services/auth/Dockerfile" in members
+    assert "services/auth/src/avion_auth/runtime/server.py" in members
+    assert "src/avion_workspace/migrate/runner.py" in members
+    assert "libs/grpc/pyproject.toml" in members
+    assert not [m for m in members if "__pycache__" in m or ".egg-info" in m or "cache" in m]
+    assert not [m for m in members if m.startswith(".venv")]
+    tops = {m.split("/")[0] for m in members}
+    assert tops == {"pyproject.toml", "README.md", "src", "libs", "services"}
+
+
+def test_the_engine_address_is_docker_host_or_the_default_socket() -> None:
+    assert engine_address({}) == "unix:///var/run/docker.sock"
+    assert engine_address({"DOCKER_HOST": "tcp://10.0.0.2:2376"}) == "tcp://10.0.0.2:2376"
