@@ -65,10 +65,20 @@ class Binary:
     how_to_get: str
 
 
-def find_binary(name: str, tools_root: Path, how_to_get: str) -> Binary:
-    from avion_workspace.tools import find_tool
+def find_binary(name: str, tools_root: Path, how_to_get: str, *, install: bool = False) -> Binary:
+    """The server's binary; with ``install``, a missing pinned tool is installed now (first setup)."""
+    from avion_workspace.errors import ToolMissing
+    from avion_workspace.tools import TOOLS, find_tool, install_tool
 
-    return Binary(find_tool(tools_root, name), how_to_get)
+    found = find_tool(tools_root, name)
+    if found is not None or not install or name not in TOOLS:
+        return Binary(found, how_to_get)
+    print(f"installing the pinned {name} {TOOLS[name].version} into .tools/bin (once) ...", flush=True)
+    try:
+        path, _ = install_tool(tools_root, name)
+    except ToolMissing as exc:
+        return Binary(None, f"{how_to_get} (installing it failed: {exc.message})")
+    return Binary(path, how_to_get)
 
 
 def write_if_changed(path: Path, text: str, *, mode: int = 0o600) -> bool:
@@ -89,7 +99,7 @@ def write_if_changed(path: Path, text: str, *, mode: int = 0o600) -> bool:
 class NativeComponent(Protocol):
     name: str
 
-    def binary(self) -> Binary: ...
+    def binary(self, *, install: bool = False) -> Binary: ...
 
     def running(self) -> bool: ...
 
@@ -151,8 +161,8 @@ class ProcessComponent:
         return [self.base]
 
     # shared behaviour
-    def binary(self) -> Binary:
-        return find_binary(self.binary_name, self.tools_root, self.how_to_get)
+    def binary(self, *, install: bool = False) -> Binary:
+        return find_binary(self.binary_name, self.tools_root, self.how_to_get, install=install)
 
     def log_file(self) -> Path:
         return self.base / f"{self.name}.log"
@@ -332,7 +342,7 @@ class PostgresComponent:
         except AvionError:
             return None
 
-    def binary(self) -> Binary:
+    def binary(self, *, install: bool = False) -> Binary:
         bin_dir = self._bin_dir()
         return Binary(
             bin_dir / "postgres" if bin_dir else None,
@@ -466,10 +476,10 @@ class NativeBackend:
         }
 
     def missing(self) -> dict[str, str]:
-        """Components whose server program cannot be found, with how to get each."""
+        """Components whose server program cannot be found or installed, with how to get each."""
         out = {}
         for name, component in self.components.items():
-            binary = component.binary()
+            binary = component.binary(install=True)
             if binary.path is None:
                 out[name] = binary.how_to_get
         return out

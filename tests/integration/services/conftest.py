@@ -16,11 +16,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 from avion_workspace.config import load_platform
 from avion_workspace.errors import AvionError
 from avion_workspace.infra.ports import free_port
+from avion_workspace.infra.postgres import PostgresServer
 from avion_workspace.services.pyenv import ServicesEnv, ensure_env
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -141,3 +143,19 @@ def redis_server() -> Iterator[RedisServer]:
     finally:
         server.stop()
         shutil.rmtree(directory, ignore_errors=True)
+
+
+DB_PASSWORD = "db-owner-secret"
+
+
+@pytest.fixture
+def auth_database(postgres_server: PostgresServer) -> Iterator[str]:
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS avion_auth_db WITH (FORCE)")
+        conn.execute("DROP ROLE IF EXISTS avion_auth")
+        conn.execute(f"CREATE ROLE avion_auth LOGIN PASSWORD '{DB_PASSWORD}'")
+    postgres_server.create_database("avion_auth_db", owner="avion_auth")
+    try:
+        yield "avion_auth_db"
+    finally:
+        postgres_server.drop_database("avion_auth_db")

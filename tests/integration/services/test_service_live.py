@@ -13,7 +13,7 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,9 @@ from avion_workspace.infra.postgres import PostgresServer
 from avion_workspace.services.localrun import local_env, serve_argv
 from avion_workspace.services.pyenv import ServicesEnv
 
-from .conftest import ROOT, RedisServer
+from .conftest import DB_PASSWORD, ROOT, RedisServer
 
 pytestmark = pytest.mark.integration
-
-DB_PASSWORD = "db-owner-secret"
 
 # Run by the services' Python: a gRPC client in its own process, as a peer would be.
 GRPC_PROBE = """
@@ -103,19 +101,6 @@ def auth_on(platform: Platform, postgres: PostgresServer, redis: RedisServer) ->
         redis=replace(platform.redis, local_port=redis.port),
         services={**platform.services, "auth": service},
     )
-
-
-@pytest.fixture
-def auth_database(postgres_server: PostgresServer) -> Iterator[str]:
-    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS avion_auth_db WITH (FORCE)")
-        conn.execute("DROP ROLE IF EXISTS avion_auth")
-        conn.execute(f"CREATE ROLE avion_auth LOGIN PASSWORD '{DB_PASSWORD}'")
-    postgres_server.create_database("avion_auth_db", owner="avion_auth")
-    try:
-        yield "avion_auth_db"
-    finally:
-        postgres_server.drop_database("avion_auth_db")
 
 
 def service_env(platform: Platform, service: Service, redis: RedisServer) -> dict[str, str]:

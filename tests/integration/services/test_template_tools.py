@@ -13,6 +13,7 @@ import pytest
 
 from avion_workspace.config import load_platform
 from avion_workspace.services.pyenv import ServicesEnv
+from avion_workspace.services.targets import workspace_tool
 from tests.conftest import require_tool
 
 from .conftest import ROOT
@@ -20,7 +21,6 @@ from .conftest import ROOT
 pytestmark = pytest.mark.integration
 
 INV = str(Path(sys.executable).parent / "inv")
-RUFF = str(Path(sys.executable).parent / "ruff")
 NEW = "notification-preferences-audit"  # long, and every kind of dependency below
 
 
@@ -53,16 +53,20 @@ def test_every_rendered_dockerfile_is_clean_under_hadolint() -> None:
     assert result.stdout == ""
 
 
-@pytest.mark.parametrize("service", ["media", "search"])
-def test_lint_and_tests_pass_for_each_template_variant(
-    services_env: ServicesEnv, service: str
-) -> None:
+def ruff() -> str:
+    return str(workspace_tool("ruff"))
+
+
+def test_every_service_passes_its_lint_and_its_tests(services_env: ServicesEnv) -> None:
     require_tool("hadolint")
-    linted = inv(ROOT, "lint", "--service", service)
+    services = list(load_platform(ROOT / "config").services)
+    linted = inv(ROOT, "lint")
     assert linted.returncode == 0, linted.stdout + linted.stderr
-    tested = inv(ROOT, "test", "--service", service)
+    tested = inv(ROOT, "test")
     assert tested.returncode == 0, tested.stdout + tested.stderr
-    assert " passed" in tested.stdout
+    for name in services:
+        assert f"── {name}: test" in tested.stdout
+    assert tested.stdout.count(" passed in ") == len(services)
     assert " failed" not in tested.stdout
 
 
@@ -127,7 +131,7 @@ def test_service_new_scaffolds_a_service_that_passes_its_own_checks(
     assert (folder / "src/avion_notification_preferences_audit/api.py").is_file()
     for args in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run(
-            [RUFF, *args], cwd=folder, capture_output=True, text=True, check=False
+            [ruff(), *args], cwd=folder, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, result.stdout + result.stderr
     env = {**os.environ, "MYPYPATH": "src", "PYTHONPATH": "src"}
@@ -189,7 +193,7 @@ def test_a_service_without_dependencies_is_valid_too(
     assert "migrate" not in (folder / "src/avion_bare/runtime/cli.py").read_text()
     for args in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run(
-            [RUFF, *args], cwd=folder, capture_output=True, text=True, check=False
+            [ruff(), *args], cwd=folder, capture_output=True, text=True, check=False
         )
         assert result.returncode == 0, result.stdout + result.stderr
     env = {**os.environ, "MYPYPATH": "src", "PYTHONPATH": "src"}
