@@ -73,7 +73,9 @@ def find_binary(name: str, tools_root: Path, how_to_get: str, *, install: bool =
     found = find_tool(tools_root, name)
     if found is not None or not install or name not in TOOLS:
         return Binary(found, how_to_get)
-    print(f"installing the pinned {name} {TOOLS[name].version} into .tools/bin (once) ...", flush=True)
+    print(
+        f"installing the pinned {name} {TOOLS[name].version} into .tools/bin (once) ...", flush=True
+    )
     try:
         path, _ = install_tool(tools_root, name)
     except ToolMissing as exc:

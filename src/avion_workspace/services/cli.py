@@ -112,7 +112,9 @@ def run_generate(service: str | None, config_dir: str | None) -> None:
     def generate(s: Service) -> None:
         steps = targets.protoc_steps(root, env, s)
         if not steps:
-            print(f"{s.name}: no .proto files under services/{s.name}/proto: no gRPC code to generate")
+            print(
+                f"{s.name}: no .proto files under services/{s.name}/proto: no gRPC code to generate"
+            )
             return
         targets.run_steps(s, "generate", steps)
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from invoke.collection import Collection
-from invoke.tasks import task
 from invoke.context import Context
+from invoke.tasks import task
 
 
 @task(help={"config_dir": "configuration folder (default: <workspace>/config)"})

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from invoke.collection import Collection
-from invoke.tasks import task
 from invoke.context import Context
+from invoke.tasks import task
 
 
 @task(positional=["names"], iterable=["names"], help={"names": "tools to install (default: all)"})

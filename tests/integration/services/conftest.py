@@ -37,7 +37,7 @@ def require_program(name: str) -> str:
     path = shutil.which(name)
     if path is not None:
         return path
-    message = f"{name} is not installed (apt-get install {name.split('-')[0]}-server or similar)"
+    message = f"{name} is not installed (apt-get install {name})"
     if _in_ci():
         pytest.fail(message)
     pytest.skip(message)

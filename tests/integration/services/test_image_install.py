@@ -23,8 +23,12 @@ from .conftest import DB_PASSWORD, ROOT
 pytestmark = pytest.mark.integration
 
 
-def run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(argv, capture_output=True, text=True, check=False, timeout=600, **kwargs)  # type: ignore[call-overload,no-any-return]
+def run(
+    argv: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        argv, env=env, cwd=cwd, capture_output=True, text=True, check=False, timeout=600
+    )
 
 
 def test_the_image_install_runs_the_service_and_its_migrations(

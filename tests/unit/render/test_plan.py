@@ -81,7 +81,10 @@ def test_every_generated_file_is_stamped_or_manifest_only(context: RenderContext
         else:
             assert GENERATED_MARK.encode() in generated.content[:400], path
     # only formats without comments (JSON, py.typed markers) rely on the manifest alone
-    assert {Path(p).name if p.endswith("py.typed") else Path(p).suffix for p in manifest_only} <= {".json", "py.typed"}
+    assert {Path(p).name if p.endswith("py.typed") else Path(p).suffix for p in manifest_only} <= {
+        ".json",
+        "py.typed",
+    }
 
 
 def test_plan_is_deterministic(context: RenderContext) -> None:
