@@ -65,6 +65,7 @@ REDIS_REQUIREMENTS = ("redis>=5.0,<9",)
 BUCKET_REQUIREMENTS = ("botocore>=1.34,<2",)
 SEARCH_REQUIREMENTS = ("httpx>=0.27,<1",)
 DEV_REQUIREMENTS = (
+    "grpcio-tools>=1.66,<2",  # `inv generate`: protoc for the service's proto/ folder
     "pytest>=8,<10",
     "pytest-cov>=5,<8",
     "pytest-timeout>=2.3,<3",

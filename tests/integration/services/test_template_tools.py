@@ -216,3 +216,29 @@ def test_a_service_without_dependencies_is_valid_too(
         check=False,
     )
     assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+def test_generate_compiles_a_services_protos_into_its_package(
+    services_env: ServicesEnv, tmp_path: Path
+) -> None:
+    from avion_workspace.services.targets import protoc_steps
+
+    auth = load_platform(ROOT / "config").services["auth"]
+    proto = tmp_path / "services/auth/proto/avion/auth/v1/auth.proto"
+    proto.parent.mkdir(parents=True)
+    proto.write_text(
+        'syntax = "proto3";\n'
+        "package avion.auth.v1;\n"
+        "service AuthService { rpc Ping(PingRequest) returns (PingReply); }\n"
+        "message PingRequest {}\n"
+        "message PingReply { string name = 1; }\n"
+    )
+    (tmp_path / "services/auth/src").mkdir()
+    (step,) = protoc_steps(tmp_path, services_env, auth)
+    assert step.run() == 0
+    generated = tmp_path / "services/auth/src/avion/auth/v1"
+    assert sorted(p.name for p in generated.iterdir()) == [
+        "auth_pb2.py",
+        "auth_pb2.pyi",
+        "auth_pb2_grpc.py",
+    ]

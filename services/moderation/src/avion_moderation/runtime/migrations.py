@@ -9,14 +9,14 @@ version table), installed in the image without the workspace's CLI dependencies.
 
 from __future__ import annotations
 
-from avion_moderation.runtime.settings import SERVICE_NAME, Settings
+from avion_moderation.runtime.settings import SERVICE_NAME, MigrationSettings
 
 
 class MigrationError(Exception):
     """Migrating failed, or the engine is missing; the message says what was applied."""
 
 
-def migrate_up(settings: Settings) -> str:
+def migrate_up(settings: MigrationSettings) -> str:
     """Apply every pending migration; return a one-line summary of what was done."""
     try:
         from avion_workspace.errors import AvionError

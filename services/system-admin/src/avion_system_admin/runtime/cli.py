@@ -92,7 +92,7 @@ def check_health(*, ready: bool = False, timeout: float = 3.0) -> int:
 def _migrate() -> int:
     from avion_system_admin.runtime.migrations import MigrationError, migrate_up
 
-    settings = config.load()
+    settings = load_settings(config.MigrationSettings)
     try:
         print(migrate_up(settings))
     except MigrationError as exc:

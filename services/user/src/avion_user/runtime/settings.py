@@ -120,6 +120,14 @@ def load(environ: Mapping[str, str] | None = None) -> Settings:
 
 
 @settings
+class MigrationSettings:
+    """What ``migrate`` needs, and nothing more: the database and the migrations folder."""
+
+    migrations_dir: Path = setting(ENV_PREFIX + "MIGRATIONS_DIR", default=DEFAULT_MIGRATIONS_DIR)
+    database: DatabaseSettings = nested()
+
+
+@settings
 class ProbeSettings:
     """The little the ``health`` subcommand needs: where the HTTP server listens."""
 
