@@ -16,26 +16,15 @@ import pytest
 
 from avion_workspace.errors import ToolMissing
 from avion_workspace.infra.postgres import PostgresServer
-from avion_workspace.tools import TOOLS, find_tool
+from tests.support import require_tool, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
 
 
 @pytest.fixture(scope="session")
 def goose_bin() -> Path:
     """The pinned goose binary (tests/conftest.py's require_tool policy: CI fails, else skip)."""
-    path = find_tool(ROOT, "goose")
-    if path is not None:
-        return path
-    tool = TOOLS["goose"]
-    message = f"goose is not installed: {tool.install_line} (or inv tools.install goose)"
-    if _in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
+    return require_tool("goose")
 
 
 @dataclass(frozen=True)
@@ -52,10 +41,7 @@ def postgres_server() -> Iterator[PostgresServer]:
     try:
         server = PostgresServer.in_temp_dir(durable=False)
     except ToolMissing as exc:
-        message = f"{exc.message} ({exc.hint})"
-        if _in_ci():
-            pytest.fail(message)
-        pytest.skip(message)
+        unavailable(f"{exc.message} ({exc.hint})")
     server.start()
     try:
         yield server

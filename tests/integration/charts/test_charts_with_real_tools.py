@@ -24,7 +24,7 @@ from avion_workspace.deploy.lint import (
 )
 from avion_workspace.deploy.plan import DeployRefused
 from avion_workspace.deploy.tools import Completed, run_command
-from tests.conftest import ROOT, require_tool
+from tests.support import ROOT, require_tool
 
 pytestmark = pytest.mark.integration
 

@@ -13,7 +13,7 @@ import pytest
 from avion_workspace.ci.affected import changed_paths
 from avion_workspace.ci.cli import run_affected
 from avion_workspace.errors import AvionError
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 pytestmark = pytest.mark.integration
 

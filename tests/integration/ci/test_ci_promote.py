@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from avion_workspace.ci.promote import PromotionError, promote_images
-from tests.conftest import require_tool
+from tests.support import require_tool
 
 pytestmark = pytest.mark.integration
 

@@ -21,17 +21,14 @@ from avion_workspace.ci.security import (
     scan_secrets,
     scan_zizmor,
 )
-from tests.conftest import ROOT, in_ci
+from tests.support import ROOT, unavailable
 
 pytestmark = pytest.mark.integration
 
 
 def _require(name: str) -> None:
     if installed_executable(ROOT, WHEEL_TOOLS[name]) is None:
-        message = f"{name} is not installed: inv security.install"
-        if in_ci():
-            pytest.fail(f"{message} (CI must install every tool the tests need)")
-        pytest.skip(message)
+        unavailable(f"{name} is not installed: inv security.install")
 
 
 def _tree(root: Path, files: dict[str, str]) -> ScanContext:

@@ -24,18 +24,16 @@ from avion_workspace.infra.ports import free_port
 from avion_workspace.infra.postgres import find_bin_dir
 from avion_workspace.infra.stack import Credentials, Endpoints, status_document
 from avion_workspace.tools import find_tool
+from tests.support import unavailable
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def require_program(name: str, how: str, *, found: bool | None = None) -> None:
-    """tests/conftest.py's policy: a missing program fails the test in CI and skips it elsewhere."""
+    """A program on PATH (or ``found`` when the caller looked elsewhere); see tests/support.py."""
     if found if found is not None else shutil.which(name) is not None:
         return
-    message = f"{name} is not installed: {how}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{message} (CI must install it)")
-    pytest.skip(message)
+    unavailable(f"{name} is not installed: {how}")
 
 
 def copy_workspace(target: Path) -> None:

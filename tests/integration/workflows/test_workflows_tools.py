@@ -16,7 +16,7 @@ from avion_workspace.ci.workflow_checks import SCHEMA, check_workflows
 from avion_workspace.config import load_platforms
 from avion_workspace.render.plan import RenderContext
 from avion_workspace.render.workflows import workflows
-from tests.conftest import ROOT, require_tool
+from tests.support import ROOT, require_tool
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,47 @@
+"""What the tests share: where the workspace is, and the one policy for missing prerequisites.
+
+A tool or server the tests need that is missing fails the test in CI (CI must install it) and
+skips it elsewhere, saying how to get it. Every test uses :func:`unavailable` for that.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+
+from avion_workspace.tools import TOOLS, find_tool
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").lower() == "true"
+
+
+def unavailable(message: str) -> NoReturn:
+    """A prerequisite is missing: fail in CI, skip elsewhere."""
+    if in_ci():
+        pytest.fail(f"{message} (CI must install every tool the tests need)")
+    pytest.skip(message)
+
+
+def require_tool(name: str) -> Path:
+    """A pinned tool from .tools/bin or PATH (see avion_workspace.tools.TOOLS)."""
+    path = find_tool(ROOT, name)
+    if path is not None:
+        return path
+    tool = TOOLS.get(name)
+    how = f"`inv tools.install {name}` ({tool.install_line})" if tool else f"install {name}"
+    unavailable(f"{name} is not installed: {how}")
+
+
+def require_program(name: str, how: str) -> str:
+    """A program from PATH (a server from apt, npm, ...)."""
+    path = shutil.which(name)
+    if path is None:
+        unavailable(f"{name} is not installed: {how}")
+    return path
