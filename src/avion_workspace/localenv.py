@@ -17,12 +17,32 @@ from avion_workspace.errors import AvionError
 ENV_FILE = ".env"
 
 
+# What a service's Redis user may run: everything but administration and dangerous commands.
+REDIS_SERVICE_COMMANDS = ("+@all", "-@admin", "-@dangerous")
+
+
 @dataclass(frozen=True)
 class RedisUser:
     name: str
     password_var: str
     key_patterns: tuple[str, ...]
     channel_patterns: tuple[str, ...]
+
+    def acl_rule(self, password_token: str) -> tuple[str, ...]:
+        """The ACL rule's words; ``password_token`` is ``>plain`` or ``#sha256``.
+
+        The one definition both stacks use: the compose file's ``--user`` arguments and the
+        native backend's ACL file.
+        """
+        return (
+            "on",
+            password_token,
+            "resetkeys",
+            *self.key_patterns,
+            "resetchannels",
+            *self.channel_patterns,
+            *REDIS_SERVICE_COMMANDS,
+        )
 
 
 @dataclass(frozen=True)

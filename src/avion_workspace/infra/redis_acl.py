@@ -14,9 +14,6 @@ from pathlib import Path
 from avion_workspace.errors import AvionError
 from avion_workspace.localenv import RedisUser
 
-# What every service user may run: everything except admin and dangerous commands, the same
-# rule the rendered docker-compose.yml gives each --user.
-SERVICE_COMMANDS = "+@all -@admin -@dangerous"
 ADMIN_USER = "default"
 ADMIN_PASSWORD_VAR = "REDIS_PASSWORD"  # noqa: S105 - the name of a .env entry
 
@@ -27,10 +24,7 @@ def password_hash(password: str) -> str:
 
 def service_rule(user: RedisUser, password_token: str) -> str:
     """The ACL rule text of a service user; ``password_token`` is ``>plain`` or ``#hash``."""
-    return (
-        f"on {password_token} resetkeys {' '.join(user.key_patterns)} "
-        f"resetchannels {' '.join(user.channel_patterns)} {SERVICE_COMMANDS}"
-    )
+    return " ".join(user.acl_rule(password_token))
 
 
 def _password(env: Mapping[str, str], name: str) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 from pathlib import Path
 
 import pytest
+import yaml
 
 from avion_workspace.config import load_platform
 from avion_workspace.config.model import Platform
@@ -50,8 +52,16 @@ def test_missing_password_names_the_variable(platform: Platform, env: dict[str, 
 
 def test_service_rules_match_the_rendered_compose_file(platform: Platform) -> None:
     """The docker stack (compose --user flags) and the native one (ACL file) grant the same."""
-    compose = (ROOT / "docker-compose.yml").read_text()
-    flags = dict(re.findall(r'- "(avion_\w+) (on >\$\{\w+:\?[^}]*\} .*)"', compose))
+    command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["redis"][
+        "command"
+    ]
+    flags: dict[str, str] = {}
+    for index, arg in enumerate(command):
+        if arg == "--user":
+            words = list(
+                itertools.takewhile(lambda a: not a.startswith("--"), command[index + 1 :])
+            )
+            flags[words[0]] = " ".join(words[1:])
     assert flags, "no --user flags found in docker-compose.yml"
     for user in redis_users(platform):
         token = re.search(r">\$\{[^}]*\}", flags[user.name])
