@@ -15,6 +15,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from avion_workspace.config.model import Platform, Service
+from avion_workspace.errors import AvionError
 from avion_workspace.render.infrastructure import (
     INGRESS_NAMESPACE,
     MONITORING_NAMESPACE,
@@ -50,49 +51,55 @@ def migration_command(service: Service) -> list[str]:
 def _settings(platform: Platform, service: Service) -> tuple[list[dict[str, str]], list[str]]:
     """(plain environment variables, secret file names) the service container gets.
 
-    Names are ``AVION_*``; secrets are files under /run/secrets named after the setting.
+    The names are the service's own settings (``render.services.settings_vars``: ``AUTH_*`` for
+    auth); secrets are files under /run/secrets named like the setting, lowercased, which is
+    where the config library looks for them. A name the service does not declare is a bug.
     """
+    from avion_workspace.render.services import settings_vars
+
     stores = datastore_endpoints(platform)
-    env = [
-        ("AVION_SERVICE", service.name),
-        ("AVION_ENVIRONMENT", platform.environment.name),
-        ("AVION_HTTP_PORT", str(service.http_port)),
-        ("AVION_GRPC_PORT", str(service.grpc_port)),
-        ("AVION_METRICS_PATH", METRICS_PATH),
-    ]
-    secrets: list[str] = []
+    values: dict[str, str] = {
+        "ENVIRONMENT": platform.environment.name,
+        "HTTP_PORT": str(service.http_port),
+        "GRPC_PORT": str(service.grpc_port),
+    }
     if service.database:
         pg = stores["postgres"]
-        env += [
-            ("AVION_DATABASE_HOST", pg.host),
-            ("AVION_DATABASE_PORT", str(pg.ports[0])),
-            ("AVION_DATABASE_NAME", service.database),
-            ("AVION_DATABASE_USER", service.database_owner or ""),
-        ]
-        secrets.append("avion_database_password")
+        values |= {
+            "DATABASE_HOST": pg.host,
+            "DATABASE_PORT": str(pg.ports[0]),
+            "DATABASE_NAME": service.database,
+            "DATABASE_USER": service.database_owner or "",
+        }
     if service.redis_namespaces:
         redis = stores["redis"]
-        env += [
-            ("AVION_REDIS_SENTINEL_HOST", redis.host),
-            ("AVION_REDIS_SENTINEL_PORT", str(redis.ports[1])),
-            ("AVION_REDIS_MASTER_SET", "avion"),
-            ("AVION_REDIS_USER", f"avion_{service.name.replace('-', '_')}"),
-            ("AVION_REDIS_KEY_PATTERNS", ",".join(service.redis_key_patterns)),
-        ]
-        secrets.append("avion_redis_password")
+        values |= {
+            "REDIS_HOST": redis.host,
+            "REDIS_PORT": str(redis.ports[1]),  # the Sentinel port: a master set is named
+            "REDIS_MASTER_SET": "avion",
+            "REDIS_USER": f"avion_{service.name.replace('-', '_')}",
+        }
     if service.buckets:
         s3 = stores["object_storage"]
         scheme = "https" if s3.kind == "s3" else "http"
-        env += [
-            ("AVION_S3_ENDPOINT", f"{scheme}://{s3.host}:{s3.ports[0]}"),
-            ("AVION_S3_BUCKETS", ",".join(service.buckets)),
-        ]
-        secrets += ["avion_s3_access_key", "avion_s3_secret_key"]
+        values |= {
+            "S3_ENDPOINT": f"{scheme}://{s3.host}:{s3.ports[0]}",
+            "S3_BUCKETS": ",".join(service.buckets),
+        }
     if service.search:
         search = stores["meilisearch"]
-        env.append(("AVION_SEARCH_URL", f"http://{search.host}:{search.ports[0]}"))
-        secrets.append("avion_search_api_key")
-    return [{"name": k, "value": v} for k, v in env], secrets
+        values["SEARCH_URL"] = f"http://{search.host}:{search.ports[0]}"
+    declared = {var.name: var for var in settings_vars(service)}
+    env = [{"name": "OTEL_SERVICE_NAME", "value": service.name}]
+    for suffix, value in values.items():
+        name = f"{service.env_prefix}_{suffix}"
+        if name not in declared or declared[name].secret:
+            raise AvionError(
+                f"chart of {service.name}: {name} is not a plain setting of the service"
+            )
+        env.append({"name": name, "value": value})
+    secrets = [var.name.lower() for var in declared.values() if var.secret]
+    return env, secrets
 
 
 def datastore_rules(platform: Platform, service: Service) -> list[dict[str, Any]]:

@@ -144,7 +144,7 @@ def test_migrations_run_the_service_package_for_services_with_a_database(
     assert migration_command(service) == values["migrations"]["command"]
     without = chart_values(staging, dataclasses.replace(service, database=None))
     assert without["migrations"] == {**values["migrations"], "enabled": False, "command": []}
-    assert "avion_database_password" not in without["secrets"]["keys"]
+    assert "system_admin_database_password" not in without["secrets"]["keys"]
 
 
 def test_credentials_are_files_named_like_the_settings(platforms: dict[str, Platform]) -> None:
@@ -153,16 +153,31 @@ def test_credentials_are_files_named_like_the_settings(platforms: dict[str, Plat
         "secretName": "media-credentials",
         "mountPath": "/run/secrets",
         "keys": [
-            "avion_database_password",
-            "avion_redis_password",
-            "avion_s3_access_key",
-            "avion_s3_secret_key",
+            "media_database_password",
+            "media_redis_password",
+            "media_s3_access_key",
+            "media_s3_secret_key",
         ],
     }
     env = {e["name"]: e["value"] for e in values["env"]}
-    assert env["AVION_DATABASE_NAME"] == "avion_media_db"
-    assert env["AVION_S3_BUCKETS"] == "avion-media-uploads,avion-media-processed"
+    assert env["MEDIA_DATABASE_NAME"] == "avion_media_db"
+    assert env["MEDIA_S3_BUCKETS"] == "avion-media-uploads,avion-media-processed"
     assert not any("PASSWORD" in name for name in env)
+
+
+def test_the_chart_sets_exactly_the_settings_the_service_reads(platforms: dict[str, Platform]) -> None:
+    """Every required setting of every service is given, as a value or a secret file, by name."""
+    from avion_workspace.render.services import settings_vars
+
+    for env_name in ("staging", "production"):
+        platform = platforms[env_name]
+        for service in platform.services.values():
+            values = chart_values(platform, service)
+            given = {e["name"] for e in values["env"]} | {k.upper() for k in values["secrets"]["keys"]}
+            declared = {v.name for v in settings_vars(service)}
+            assert given - {"OTEL_SERVICE_NAME"} <= declared, service.name
+            required = {v.name for v in settings_vars(service) if v.example is not None}
+            assert required <= given, (service.name, required - given)
 
 
 def test_the_values_schema_reuses_the_workspace_definitions(schema: dict[str, object]) -> None:
