@@ -60,3 +60,35 @@ def fresh_database(postgres_server: PostgresServer) -> Iterator[Database]:
         yield Database(name, dsn, postgres_server)
     finally:
         postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def oci_registry() -> Iterator[str]:
+    """A real OCI registry (crane's, in memory) on a free loopback port: ``127.0.0.1:PORT``."""
+    import subprocess
+    import time
+    import urllib.error
+    import urllib.request
+
+    from avion_workspace.infra.ports import free_port
+
+    crane = require_tool("crane")
+    port = free_port()
+    server = subprocess.Popen(
+        [str(crane), "registry", "serve", "--address", f"127.0.0.1:{port}"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
+                break
+        except (urllib.error.URLError, OSError):
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail("crane registry serve did not start")
+            time.sleep(0.1)  # bounded retry while the registry starts
+    yield f"127.0.0.1:{port}"
+    server.terminate()
+    server.wait(timeout=10)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 import yaml
@@ -38,8 +38,13 @@ def normalize_command(command: str) -> str:
     return " ".join(command.split())
 
 
-def command_problem(command: str, bootstrap: Iterable[str] = ()) -> str | None:
-    """Why one (already joined) shell line breaks the policy, or None when it is fine."""
+def command_problem(
+    command: str, bootstrap: Iterable[str] = (), tasks: Collection[str] | None = None
+) -> str | None:
+    """Why one (already joined) shell line breaks the policy, or None when it is fine.
+
+    With ``tasks`` (the workspace's task names), an ``inv`` line must name an existing task.
+    """
     line = normalize_command(command)
     if not line or line.startswith("#"):
         return None
@@ -69,6 +74,10 @@ def command_problem(command: str, bootstrap: Iterable[str] = ()) -> str | None:
             f"{line!r} runs {tokens[0]!r}, not a workspace task; call `inv` or `nox` so CI does "
             "what a developer runs (bootstrap lines go under `bootstrap:` in workflows/pipeline.yaml)"
         )
+    if tokens[0] == "inv" and tasks is not None:
+        name = next((t for t in tokens[1:] if not t.startswith("-")), None)
+        if name is not None and name not in tasks:
+            return f"{line!r} calls `inv {name}`, which is not a workspace task (see `inv --list`)"
     return None
 
 
@@ -89,10 +98,12 @@ def script_lines(script: str) -> Iterator[tuple[int, str]]:
         yield start, " ".join(pending)
 
 
-def script_problems(script: str, bootstrap: Iterable[str] = ()) -> Iterator[tuple[int, str]]:
+def script_problems(
+    script: str, bootstrap: Iterable[str] = (), tasks: Collection[str] | None = None
+) -> Iterator[tuple[int, str]]:
     allowed = tuple(bootstrap)
     for offset, line in script_lines(script):
-        message = command_problem(line, allowed)
+        message = command_problem(line, allowed, tasks)
         if message is not None:
             yield offset, message
 
@@ -144,10 +155,13 @@ class _Node:
 
 
 class _Checker:
-    def __init__(self, text: str, source: str, bootstrap: Iterable[str]) -> None:
+    def __init__(
+        self, text: str, source: str, bootstrap: Iterable[str], tasks: Collection[str] | None
+    ) -> None:
         self.lines = text.splitlines()
         self.source = source
         self.bootstrap = tuple(bootstrap)
+        self.tasks = tasks
         self.problems: list[Problem] = []
 
     def add(self, node: _Node, path: str, message: str, hint: str | None = None) -> None:
@@ -284,11 +298,13 @@ class _Checker:
         first = node.line + (
             1 if isinstance(node.node, ScalarNode) and node.node.style in ("|", ">") else 0
         )
-        for offset, message in script_problems(script, self.bootstrap):
+        for offset, message in script_problems(script, self.bootstrap, self.tasks):
             self.problems.append(Problem(message, Location(self.source, first + offset), path))
 
 
-def workflow_problems(text: str, source: str, bootstrap: Iterable[str] = ()) -> list[Problem]:
+def workflow_problems(
+    text: str, source: str, bootstrap: Iterable[str] = (), tasks: Collection[str] | None = None
+) -> list[Problem]:
     """Every policy problem of one workflow file, located."""
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -298,15 +314,17 @@ def workflow_problems(text: str, source: str, bootstrap: Iterable[str] = ()) -> 
         return [Problem(f"YAML syntax error: {exc.problem}", loc)]
     if root is None:
         return [Problem("the workflow is empty", Location(source, 1, 1))]
-    checker = _Checker(text, source, bootstrap)
+    checker = _Checker(text, source, bootstrap, tasks)
     checker.check(_Node(root))
     return checker.problems
 
 
-def files_problems(files: Mapping[str, str], bootstrap: Iterable[str] = ()) -> list[Problem]:
+def files_problems(
+    files: Mapping[str, str], bootstrap: Iterable[str] = (), tasks: Collection[str] | None = None
+) -> list[Problem]:
     """Policy problems of several workflows (``{source name: text}``); none hides another."""
     allowed = tuple(bootstrap)
     problems: list[Problem] = []
     for source, text in sorted(files.items()):
-        problems.extend(workflow_problems(text, source, allowed))
+        problems.extend(workflow_problems(text, source, allowed, tasks))
     return problems

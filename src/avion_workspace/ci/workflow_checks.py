@@ -36,10 +36,17 @@ def _relative(root: Path, files: list[Path]) -> list[str]:
     return [path.relative_to(root).as_posix() for path in files]
 
 
+def workspace_task_names() -> frozenset[str]:
+    """Every ``inv`` task name (with aliases) the workflows may call."""
+    from avion_workspace.tasks import build_namespace
+
+    return frozenset(build_namespace().task_names)
+
+
 def policy_check(root: Path, files: list[Path]) -> CheckResult:
     bootstrap = load_pipeline(root).bootstrap
     texts = {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8") for path in files}
-    problems = policy.files_problems(texts, bootstrap)
+    problems = policy.files_problems(texts, bootstrap, workspace_task_names())
     if problems:
         return CheckResult("policy", False, f"{len(problems)} problem(s)", tuple(problems))
     return CheckResult(

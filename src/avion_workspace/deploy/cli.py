@@ -265,3 +265,29 @@ def run_install_tools() -> None:
     print(f"{'installed' if fresh else 'present  '} helm {TOOLS['helm'].version} -> {path}")
     path, fresh = install_checkov(root)
     print(f"{'installed' if fresh else 'present  '} checkov {CHECKOV_VERSION} -> {path}")
+
+
+def run_push(
+    repository: str | None,
+    version: str | None,
+    plain_http: bool,
+    chart: str | None,
+    config_dir: str | None,
+) -> None:
+    from avion_workspace.config import load_platform
+    from avion_workspace.deploy.publish import push_charts
+
+    root = find_root()
+    platform = load_platform(resolve_config_dir(config_dir), "local")
+    helm = str(require_tool(root, "helm"))
+    for pushed in push_charts(
+        root,
+        platform,
+        helm,
+        run_command,
+        repository=repository,
+        version=version,
+        plain_http=plain_http,
+        charts=[chart] if chart else None,
+    ):
+        print(f"pushed {pushed.reference}" + (f" ({pushed.digest})" if pushed.digest else ""))

@@ -121,14 +121,19 @@ def run_generate(service: str | None, config_dir: str | None) -> None:
     targets.for_each(chosen, "generate", generate)
 
 
-def run_docker_build(service: str | None, tag: str, config_dir: str | None) -> None:
-    from avion_workspace.services.image import build_image, connect
+def run_docker_build(
+    service: str | None, tag: str, config_dir: str | None, *, push: bool = False
+) -> None:
+    from avion_workspace.services.image import build_image, connect, push_image
 
     root, platform, chosen = _context(config_dir, service)
     client = connect()
 
     def build(s: Service) -> None:
-        print(f"{s.name}: built {build_image(root, platform, s, tag=tag, client=client)}")
+        reference = build_image(root, platform, s, tag=tag, client=client)
+        print(f"{s.name}: built {reference}")
+        if push:
+            print(f"{s.name}: pushed {reference}@{push_image(reference, client=client)}")
 
     targets.for_each(chosen, "docker-build", build)
 

@@ -134,3 +134,20 @@ def build_image(
                 hint="the registries the Dockerfile pulls from (the base image, PyPI) must be reachable",
             )
     return reference
+
+
+def push_image(reference: str, *, client: Any = None) -> str:
+    """Push ``reference`` (``<registry>/<service>:<tag>``) to its registry; returns its digest."""
+    client = client or connect()
+    repository, _, tag = reference.rpartition(":")
+    digest = ""
+    for chunk in client.api.push(repository, tag=tag, stream=True, decode=True):
+        if "error" in chunk:
+            raise ImageBuildFailed(
+                f"docker push {reference} failed: {str(chunk['error']).strip()}",
+                hint="log in to the registry first (docker login), with push rights",
+            )
+        aux = chunk.get("aux") or {}
+        if "Digest" in aux:
+            digest = str(aux["Digest"])
+    return digest

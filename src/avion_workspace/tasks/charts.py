@@ -33,4 +33,28 @@ def install_tools(c: Context) -> None:
     guarded(run_install_tools)
 
 
-ns = Collection("charts", lint, install_tools)
+@task(
+    help={
+        "repository": "OCI repository (default: ci.chart_repository in config)",
+        "version": "chart and app version to publish (default: each Chart.yaml's)",
+        "plain_http": "talk HTTP to the registry (a local test registry)",
+        "chart": "one service chart; default: all",
+        "config_dir": "configuration folder (default: <workspace>/config)",
+    }
+)
+def push(
+    c: Context,
+    repository: str | None = None,
+    version: str | None = None,
+    plain_http: bool = False,
+    chart: str | None = None,
+    config_dir: str | None = None,
+) -> None:
+    """Package each service chart with its library and push it to the OCI Helm repository."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.deploy.cli import run_push
+
+    guarded(lambda: run_push(repository, version, plain_http, chart, config_dir))
+
+
+ns = Collection("charts", lint, install_tools, push)

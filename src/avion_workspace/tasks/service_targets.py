@@ -78,15 +78,26 @@ def generate(c: Context, service: str | None = None, config_dir: str | None = No
     guarded(lambda: run_generate(service, config_dir))
 
 
-@task(help={"service": _SERVICE, "tag": "image tag (default: dev)", "config_dir": _CONFIG})
+@task(
+    help={
+        "service": _SERVICE,
+        "tag": "image tag (default: dev)",
+        "push": "push each image to the registry in config after building it",
+        "config_dir": _CONFIG,
+    }
+)
 def docker_build(
-    c: Context, service: str | None = None, tag: str = "dev", config_dir: str | None = None
+    c: Context,
+    service: str | None = None,
+    tag: str = "dev",
+    push: bool = False,
+    config_dir: str | None = None,
 ) -> None:
-    """Build services' container images through the Docker engine (docker SDK)."""
+    """Build services' container images through the Docker engine (docker SDK); --push them."""
     from avion_workspace.boundary import guarded
     from avion_workspace.services.cli import run_docker_build
 
-    guarded(lambda: run_docker_build(service, tag, config_dir))
+    guarded(lambda: run_docker_build(service, tag, config_dir, push=push))
 
 
 @task(help={"service": _SERVICE, "config_dir": _CONFIG})

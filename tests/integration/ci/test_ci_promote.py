@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import tarfile
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,39 +16,14 @@ pytestmark = pytest.mark.integration
 COMMIT = "4f2a9c1e0b7d3a5f6e8c9b1a2d3e4f5a6b7c8d9e"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def crane() -> Path:
     return require_tool("crane")
 
 
-@pytest.fixture(scope="module")
-def registry(crane: Path) -> Iterator[str]:
-    """An in-memory OCI registry on a free loopback port, stopped after the module."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [str(crane), "registry", "serve", "--address", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                server.kill()
-                pytest.fail("crane registry serve did not start")
-            time.sleep(0.1)
-    yield f"127.0.0.1:{port}/avion"
-    server.terminate()
-    server.wait(timeout=10)
+@pytest.fixture
+def registry(oci_registry: str) -> str:
+    return f"{oci_registry}/avion"
 
 
 def _push(crane: Path, tmp_path: Path, reference: str, content: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -200,3 +201,21 @@ def test_yaml_errors_are_located() -> None:
     assert problem.location is not None
     assert problem.location.file == "broken.yml"
     assert problem.message.startswith("YAML syntax error")
+
+
+def test_an_inv_line_must_name_an_existing_task() -> None:
+    tasks = frozenset({"test", "charts.push", "deploy"})
+    assert command_problem('inv test --service "$SERVICE"', tasks=tasks) is None
+    assert command_problem("inv charts.push", tasks=tasks) is None
+    assert command_problem("inv service.test --service x", tasks=tasks) == (
+        "'inv service.test --service x' calls `inv service.test`, which is not a workspace task "
+        "(see `inv --list`)"
+    )
+    assert command_problem("nox -s lint", tasks=tasks) is None  # sessions are nox's to check
+
+
+def test_the_rendered_workflows_call_only_tasks_that_exist(workspace_root: Path) -> None:
+    from avion_workspace.ci.workflow_checks import policy_check, workflow_files
+
+    result = policy_check(workspace_root, workflow_files(workspace_root))
+    assert result.ok, [p.render() for p in result.problems]
