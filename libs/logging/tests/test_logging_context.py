@@ -16,7 +16,7 @@ from avion_logging import (
 )
 from avion_logging.testing import capture_logs
 
-TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
+TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"  # pragma: allowlist secret
 
 
 def test_new_request_ids_are_unique_hex() -> None:

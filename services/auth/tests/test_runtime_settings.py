@@ -14,9 +14,9 @@ from avion_auth.runtime import settings as config
 # The variables without a default, with example values.
 REQUIRED: dict[str, str] = {
     "AUTH_DATABASE_HOST": "db.example",
-    "AUTH_DATABASE_PASSWORD": "db-secret-1",
+    "AUTH_DATABASE_PASSWORD": "db-secret-1",  # pragma: allowlist secret
     "AUTH_REDIS_HOST": "redis.example",
-    "AUTH_REDIS_PASSWORD": "redis-secret-2",
+    "AUTH_REDIS_PASSWORD": "redis-secret-2",  # pragma: allowlist secret
 }
 SECRETS: tuple[str, ...] = (
     "AUTH_DATABASE_PASSWORD",

@@ -14,9 +14,9 @@ from avion_community.runtime import settings as config
 # The variables without a default, with example values.
 REQUIRED: dict[str, str] = {
     "COMMUNITY_DATABASE_HOST": "db.example",
-    "COMMUNITY_DATABASE_PASSWORD": "db-secret-1",
+    "COMMUNITY_DATABASE_PASSWORD": "db-secret-1",  # pragma: allowlist secret
     "COMMUNITY_REDIS_HOST": "redis.example",
-    "COMMUNITY_REDIS_PASSWORD": "redis-secret-2",
+    "COMMUNITY_REDIS_PASSWORD": "redis-secret-2",  # pragma: allowlist secret
 }
 SECRETS: tuple[str, ...] = (
     "COMMUNITY_DATABASE_PASSWORD",

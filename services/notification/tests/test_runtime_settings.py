@@ -14,9 +14,9 @@ from avion_notification.runtime import settings as config
 # The variables without a default, with example values.
 REQUIRED: dict[str, str] = {
     "NOTIFICATION_DATABASE_HOST": "db.example",
-    "NOTIFICATION_DATABASE_PASSWORD": "db-secret-1",
+    "NOTIFICATION_DATABASE_PASSWORD": "db-secret-1",  # pragma: allowlist secret
     "NOTIFICATION_REDIS_HOST": "redis.example",
-    "NOTIFICATION_REDIS_PASSWORD": "redis-secret-2",
+    "NOTIFICATION_REDIS_PASSWORD": "redis-secret-2",  # pragma: allowlist secret
 }
 SECRETS: tuple[str, ...] = (
     "NOTIFICATION_DATABASE_PASSWORD",

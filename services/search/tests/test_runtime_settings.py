@@ -14,11 +14,11 @@ from avion_search.runtime import settings as config
 # The variables without a default, with example values.
 REQUIRED: dict[str, str] = {
     "SEARCH_DATABASE_HOST": "db.example",
-    "SEARCH_DATABASE_PASSWORD": "db-secret-1",
+    "SEARCH_DATABASE_PASSWORD": "db-secret-1",  # pragma: allowlist secret
     "SEARCH_REDIS_HOST": "redis.example",
-    "SEARCH_REDIS_PASSWORD": "redis-secret-2",
+    "SEARCH_REDIS_PASSWORD": "redis-secret-2",  # pragma: allowlist secret
     "SEARCH_SEARCH_URL": "http://search.example:7700",
-    "SEARCH_SEARCH_API_KEY": "search-secret-5",
+    "SEARCH_SEARCH_API_KEY": "search-secret-5",  # pragma: allowlist secret
 }
 SECRETS: tuple[str, ...] = (
     "SEARCH_DATABASE_PASSWORD",

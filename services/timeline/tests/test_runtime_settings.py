@@ -14,9 +14,9 @@ from avion_timeline.runtime import settings as config
 # The variables without a default, with example values.
 REQUIRED: dict[str, str] = {
     "TIMELINE_DATABASE_HOST": "db.example",
-    "TIMELINE_DATABASE_PASSWORD": "db-secret-1",
+    "TIMELINE_DATABASE_PASSWORD": "db-secret-1",  # pragma: allowlist secret
     "TIMELINE_REDIS_HOST": "redis.example",
-    "TIMELINE_REDIS_PASSWORD": "redis-secret-2",
+    "TIMELINE_REDIS_PASSWORD": "redis-secret-2",  # pragma: allowlist secret
 }
 SECRETS: tuple[str, ...] = (
     "TIMELINE_DATABASE_PASSWORD",

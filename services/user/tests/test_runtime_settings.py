@@ -14,9 +14,9 @@ from avion_user.runtime import settings as config
 # The variables without a default, with example values.
 REQUIRED: dict[str, str] = {
     "USER_DATABASE_HOST": "db.example",
-    "USER_DATABASE_PASSWORD": "db-secret-1",
+    "USER_DATABASE_PASSWORD": "db-secret-1",  # pragma: allowlist secret
     "USER_REDIS_HOST": "redis.example",
-    "USER_REDIS_PASSWORD": "redis-secret-2",
+    "USER_REDIS_PASSWORD": "redis-secret-2",  # pragma: allowlist secret
 }
 SECRETS: tuple[str, ...] = (
     "USER_DATABASE_PASSWORD",

@@ -15,7 +15,7 @@ from avion_workspace.errors import AvionError
 from avion_workspace.localenv import RedisUser
 
 ADMIN_USER = "default"
-ADMIN_PASSWORD_VAR = "REDIS_PASSWORD"  # noqa: S105 - the name of a .env entry
+ADMIN_PASSWORD_VAR = "REDIS_PASSWORD"  # noqa: S105 - the name of a .env entry  # pragma: allowlist secret
 
 
 def password_hash(password: str) -> str:

@@ -326,7 +326,7 @@ def meilisearch_values(platform: Platform) -> dict[str, Any]:
     return {
         "image": {"tag": f"v{platform.search.version}"},
         "environment": {"MEILI_ENV": "development" if _is_local(platform) else "production"},
-        "auth": {"existingMasterKeySecret": "meilisearch-credentials"},
+        "auth": {"existingMasterKeySecret": "meilisearch-credentials"},  # pragma: allowlist secret
         "persistence": {"enabled": True, "storageClass": "avion-standard", "size": "10Gi"},
         "serviceMonitor": {"enabled": True},
         "resources": _datastore_resources(platform),

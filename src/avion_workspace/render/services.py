@@ -212,7 +212,14 @@ class ServiceScaffold:
 
     @property
     def required_env_literal(self) -> str:
-        items = "".join(f"    {_quote(k)}: {_quote(v)},\n" for k, v in self.required_env.items())
+        # Example values, not secrets: secret settings are marked so detect-secrets passes them.
+        items = "".join(
+            f"    {_quote(v.name)}: {_quote(v.example)},"
+            + ("  # pragma: allowlist secret" if v.secret else "")
+            + "\n"
+            for v in self.settings
+            if v.example is not None
+        )
         return "{\n" + items + "}" if items else "{}"
 
     @property

@@ -13,7 +13,7 @@ from tests.support import require_tool
 
 pytestmark = pytest.mark.integration
 
-COMMIT = "4f2a9c1e0b7d3a5f6e8c9b1a2d3e4f5a6b7c8d9e"
+COMMIT = "4f2a9c1e0b7d3a5f6e8c9b1a2d3e4f5a6b7c8d9e"  # pragma: allowlist secret
 
 
 @pytest.fixture(scope="module")

@@ -119,9 +119,9 @@ def redis_server() -> Iterator[RedisServer]:
         binary=binary,
         port=free_port(),
         directory=directory,
-        admin_password="admin-secret",
+        admin_password="admin-secret",  # pragma: allowlist secret
         user="avion_auth",
-        password="redis-user-secret",
+        password="redis-user-secret",  # pragma: allowlist secret
         key_patterns=("cache:*", "session:*"),
     )
     server.start()
@@ -132,7 +132,7 @@ def redis_server() -> Iterator[RedisServer]:
         shutil.rmtree(directory, ignore_errors=True)
 
 
-DB_PASSWORD = "db-owner-secret"
+DB_PASSWORD = "db-owner-secret"  # pragma: allowlist secret
 
 
 @pytest.fixture

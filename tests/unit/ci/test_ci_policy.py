@@ -9,7 +9,7 @@ import pytest
 
 from avion_workspace.ci.policy import command_problem, script_lines, workflow_problems
 
-SHA = "08c6903cd8c0fde910a37f88322edcfb5dd907a8"
+SHA = "08c6903cd8c0fde910a37f88322edcfb5dd907a8"  # pragma: allowlist secret
 BOOTSTRAP = ('python -m pip install -e ".[dev]"',)
 
 

@@ -60,7 +60,8 @@ def test_the_rendered_file_becomes_ordered_container_specs(
     assert names.index("minio") < names.index("minio-init")
     postgres = project.service("postgres")
     assert postgres.name == "avion-postgres-1"
-    assert postgres.environment["POSTGRES_PASSWORD"] == "v-postgres_password"
+    expected = "v-postgres_password"  # pragma: allowlist secret
+    assert postgres.environment["POSTGRES_PASSWORD"] == expected
     assert [(p.host_ip, p.host_port, p.container_port) for p in postgres.ports] == [
         ("127.0.0.1", 5432, 5432)
     ]

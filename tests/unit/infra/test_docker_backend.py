@@ -72,7 +72,8 @@ def test_first_up_creates_network_volumes_and_healthy_containers(client: Any) ->
     }
     assert kwargs["networking_config"] == {"avion_default": {"Aliases": ["postgres"]}}
     assert kwargs["labels"]["com.docker.compose.project"] == "avion"
-    assert kwargs["environment"]["AVION_AUTH_DB_PASSWORD"] == "v-avion_auth_db_password"
+    expected = "v-avion_auth_db_password"  # pragma: allowlist secret
+    assert kwargs["environment"]["AVION_AUTH_DB_PASSWORD"] == expected
     # the bucket job ran once minio was healthy, and succeeded
     starts = [name for op, name in client.calls if op == "start"]
     assert starts.index("avion-minio-1") < starts.index("avion-minio-init-1")
@@ -96,7 +97,7 @@ def test_second_up_changes_nothing(client: Any) -> None:
 def test_a_changed_definition_recreates_the_container_and_keeps_its_volume(client: Any) -> None:
     backend(client).up(Recorder())
     client.calls.clear()
-    backend(client, {**ENV, "REDIS_PASSWORD": "rotated"}).up(Recorder())
+    backend(client, {**ENV, "REDIS_PASSWORD": "rotated"}).up(Recorder())  # pragma: allowlist secret
     assert ("remove", "avion-redis-1") in client.calls
     assert ("create", "avion-redis-1") in client.calls
     assert not [c for c in client.calls if c[0] == "remove volume"]

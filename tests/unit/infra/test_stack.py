@@ -63,7 +63,7 @@ def test_every_database_gets_an_owner_dsn_with_quoted_password() -> None:
         5432,
         "/avion_system_admin_db",
     )
-    assert url.password == "v%2Favion_system_admin_db_password"
+    assert url.password == "v%2Favion_system_admin_db_password"  # pragma: allowlist secret
     redis = urlsplit(doc["components"]["redis"]["url"])
     assert (redis.username, redis.password, redis.port) == ("default", "v%2Fredis_password", 6379)
 

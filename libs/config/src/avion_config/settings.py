@@ -22,7 +22,7 @@ from avion_config.secret import Secret
 T = TypeVar("T")
 
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
-SECRETS_DIR_ENV = "AVION_SECRETS_DIR"
+SECRETS_DIR_ENV = "AVION_SECRETS_DIR"  # pragma: allowlist secret
 """Environment variable that moves the secrets directory (e.g. for local runs and tests)."""
 
 _SPEC = "avion_config"
