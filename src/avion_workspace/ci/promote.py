@@ -14,8 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from avion_workspace.ci.commands import Runner, run_command
 from avion_workspace.errors import AvionError
+from avion_workspace.process import CommandRunner as Runner
+from avion_workspace.process import run_command
 
 RELEASE_TAG = re.compile(r"^v\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$")
 COMMIT_TAG = re.compile(r"^[0-9a-f]{7,40}$")
@@ -52,7 +53,7 @@ def check_tags(from_tag: str, to_tag: str) -> None:
 
 
 def _digest(crane: Path, reference: str, root: Path, runner: Runner) -> str | None:
-    result = runner([str(crane), "digest", reference], root)
+    result = runner([str(crane), "digest", reference], cwd=root)
     digest = result.stdout.strip()
     return digest if result.ok and _DIGEST.match(digest) else None
 
@@ -81,7 +82,7 @@ def promote_images(
     for service, repo in repositories.items():
         digest = digests[service]
         assert digest is not None
-        tagged = runner([str(crane), "tag", f"{repo}@{digest}", to_tag], root)
+        tagged = runner([str(crane), "tag", f"{repo}@{digest}", to_tag], cwd=root)
         if not tagged.ok or _digest(crane, f"{repo}:{to_tag}", root, runner) != digest:
             already = ", ".join(p.service for p in done) or "none"
             raise PromotionError(

@@ -21,9 +21,10 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from avion_workspace.ci.commands import Runner, run_command
 from avion_workspace.ci.pipeline import WORKFLOWS_DIR
 from avion_workspace.errors import AvionError, ToolMissing
+from avion_workspace.process import CommandRunner as Runner
+from avion_workspace.process import run_command
 from avion_workspace.tools import TOOLS, TOOLS_DIR, bin_dir, find_tool, install_tool
 
 VENVS_DIR = "venvs"
@@ -108,7 +109,7 @@ def install_wheel_tool(
         ],
     ]
     for argv in steps:
-        result = runner(argv, root)
+        result = runner(argv, cwd=root)
         if not result.ok:
             raise ToolMissing(
                 f"installing {tool.requirement} failed:\n{result.output}",
@@ -232,7 +233,7 @@ def audit_requirements(ctx: ScanContext, requirements: list[str]) -> ScanResult:
                 "--progress-spinner",
                 "off",
             ],
-            ctx.root,
+            cwd=ctx.root,
         )
     try:
         report = json.loads(result.stdout)
@@ -261,7 +262,7 @@ def scan_audit(ctx: ScanContext) -> ScanResult:
     """pip-audit over the exact packages installed in the environment running the workspace."""
     freeze = ctx.runner(
         [ctx.python, "-m", "pip", "freeze", "--exclude-editable", "--disable-pip-version-check"],
-        ctx.root,
+        cwd=ctx.root,
     )
     if not freeze.ok:
         return ScanResult("audit", False, "pip freeze failed", freeze.output)
@@ -321,7 +322,7 @@ def scan_bandit(ctx: ScanContext) -> ScanResult:
             "medium",
             *targets,
         ],
-        ctx.root,
+        cwd=ctx.root,
     )
     try:
         report = json.loads(result.stdout)
@@ -366,7 +367,7 @@ def scan_secrets(ctx: ScanContext) -> ScanResult:
             *excluded_lines,
             *files,
         ],
-        ctx.root,
+        cwd=ctx.root,
     )
     if not result.ok:
         return ScanResult("secrets", False, "detect-secrets failed", result.output)
@@ -392,7 +393,7 @@ def scan_hadolint(ctx: ScanContext) -> ScanResult:
         return ScanResult("hadolint", True, "no Dockerfiles")
     result = ctx.runner(
         [str(ctx.tool("hadolint")), "--no-color", "--failure-threshold", "warning", *dockerfiles],
-        ctx.root,
+        cwd=ctx.root,
     )
     if result.ok:
         return ScanResult("hadolint", True, f"{len(dockerfiles)} Dockerfiles clean")
@@ -441,7 +442,7 @@ def scan_zizmor(ctx: ScanContext) -> ScanResult:
             "--no-progress",
             WORKFLOWS_DIR,
         ],
-        ctx.root,
+        cwd=ctx.root,
     )
     if result.ok:
         return ScanResult("zizmor", True, "no findings of medium severity or higher")

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from avion_workspace.ci import policy
-from avion_workspace.ci.commands import Runner, run_command
 from avion_workspace.ci.pipeline import WORKFLOWS_DIR, load_pipeline
 from avion_workspace.errors import Problem, ToolMissing
+from avion_workspace.process import CommandRunner as Runner
+from avion_workspace.process import run_command
 from avion_workspace.tools import find_tool, require_tool
 
 SCHEMA = "vendor.github-workflows"  # check-jsonschema's vendored copy of SchemaStore's schema
@@ -56,7 +57,7 @@ def policy_check(root: Path, files: list[Path]) -> CheckResult:
 
 def actionlint_check(root: Path, files: list[Path], runner: Runner = run_command) -> CheckResult:
     actionlint = require_tool(root, "actionlint")
-    result = runner([str(actionlint), "-no-color", *_relative(root, files)], root)
+    result = runner([str(actionlint), "-no-color", *_relative(root, files)], cwd=root)
     if result.ok:
         return CheckResult("actionlint", True, f"{len(files)} workflows clean")
     return CheckResult("actionlint", False, result.output)
@@ -74,7 +75,7 @@ def _check_jsonschema(root: Path) -> Path:
 
 def schema_check(root: Path, files: list[Path], runner: Runner = run_command) -> CheckResult:
     tool = _check_jsonschema(root)
-    result = runner([str(tool), "--builtin-schema", SCHEMA, *_relative(root, files)], root)
+    result = runner([str(tool), "--builtin-schema", SCHEMA, *_relative(root, files)], cwd=root)
     if result.ok:
         return CheckResult("schema", True, f"{len(files)} workflows match GitHub's workflow schema")
     return CheckResult("schema", False, result.output)

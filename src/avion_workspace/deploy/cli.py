@@ -25,8 +25,9 @@ from avion_workspace.deploy.plan import (
     plan_deploy,
     template_argv,
 )
-from avion_workspace.deploy.tools import KUBE_VERSION, CommandRunner, run_command
+from avion_workspace.deploy.tools import KUBE_VERSION
 from avion_workspace.errors import AvionError, Problem
+from avion_workspace.process import CommandRunner, run_command
 from avion_workspace.tools import require_tool
 from avion_workspace.workspace import find_root, resolve_config_dir
 

@@ -28,14 +28,9 @@ import jsonschema
 import yaml
 
 from avion_workspace.config.model import Platform
-from avion_workspace.deploy.tools import (
-    KUBE_VERSION,
-    CommandRunner,
-    kubernetes_validate,
-    require_checkov,
-    run_command,
-)
+from avion_workspace.deploy.tools import KUBE_VERSION, kubernetes_validate, require_checkov
 from avion_workspace.errors import AvionError, Problem
+from avion_workspace.process import CommandRunner, run_command
 from avion_workspace.render.charts import CHARTS_DIR, LIBRARY
 from avion_workspace.render.infrastructure import CLUSTER_CHART, CLUSTER_CHART_DIR, INFRA_DIR
 from avion_workspace.tools import require_tool

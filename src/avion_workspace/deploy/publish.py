@@ -14,8 +14,8 @@ from pathlib import Path
 
 from avion_workspace.config.model import Platform
 from avion_workspace.deploy.lint import LintTarget, staged_chart
-from avion_workspace.deploy.tools import CommandRunner
 from avion_workspace.errors import AvionError
+from avion_workspace.process import CommandRunner
 from avion_workspace.render.charts import CHARTS_DIR
 
 

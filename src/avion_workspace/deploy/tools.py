@@ -8,49 +8,16 @@ Everything runs through :class:`CommandRunner` so planning and parsing are teste
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from avion_workspace.errors import ToolMissing
+from avion_workspace.process import CommandRunner, run_command
 from avion_workspace.tools import TOOLS_DIR, bin_dir, find_tool
 
 KUBE_VERSION = "1.31.0"
 CHECKOV_VERSION = "3.3.30"
 CHECKOV_VENV = "checkov-venv"
-
-
-@dataclass(frozen=True)
-class Completed:
-    argv: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-
-class CommandRunner(Protocol):
-    def __call__(
-        self, argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
-    ) -> Completed: ...
-
-
-def run_command(
-    argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
-) -> Completed:
-    """Run ``argv`` (never through a shell) and capture its output."""
-    result = subprocess.run(
-        list(argv),
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return Completed(tuple(argv), result.returncode, result.stdout, result.stderr)
 
 
 def kubernetes_validate(root: Path) -> Path:

@@ -10,7 +10,7 @@ import yaml
 
 from avion_workspace.config import load_platform
 from avion_workspace.deploy.publish import ChartPushFailed, push_charts
-from avion_workspace.deploy.tools import run_command
+from avion_workspace.process import run_command
 from tests.support import ROOT, require_tool
 
 

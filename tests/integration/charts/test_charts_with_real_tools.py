@@ -23,7 +23,7 @@ from avion_workspace.deploy.lint import (
     staged_chart,
 )
 from avion_workspace.deploy.plan import DeployRefused
-from avion_workspace.deploy.tools import Completed, run_command
+from avion_workspace.process import Completed, run_command
 from tests.support import ROOT, require_tool
 
 pytestmark = pytest.mark.integration

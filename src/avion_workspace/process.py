@@ -1,4 +1,8 @@
-"""The process edge of the CI checks: run an external tool, capture what it said."""
+"""The process edge: run an external program (never through a shell) and capture what it said.
+
+One runner for every engine part that calls tools (helm, actionlint, crane, scanners); tests
+pass their own :class:`CommandRunner` where no real program can answer (no cluster here).
+"""
 
 from __future__ import annotations
 
@@ -28,14 +32,16 @@ class Completed:
         return "\n".join(part.strip() for part in (self.stdout, self.stderr) if part.strip())
 
 
-class Runner(Protocol):
+class CommandRunner(Protocol):
     def __call__(
-        self, argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None
+        self, argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
     ) -> Completed: ...
 
 
-def run_command(argv: Sequence[str], cwd: Path, env: Mapping[str, str] | None = None) -> Completed:
-    """Run ``argv`` (never through a shell), capturing output; a missing program is ToolMissing."""
+def run_command(
+    argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+) -> Completed:
+    """Run ``argv``, capturing output; a program that is not there is :class:`ToolMissing`."""
     try:
         result = subprocess.run(
             list(argv),
