@@ -6,11 +6,12 @@ local stack) or ``--dir PATH --dsn URL`` (any goose folder and database).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import inspect
+from typing import TYPE_CHECKING, Any
 
 from invoke.collection import Collection
 from invoke.context import Context
-from invoke.tasks import task
+from invoke.tasks import Task, task
 
 if TYPE_CHECKING:
     from avion_workspace.migrate.targets import Selection
@@ -78,144 +79,75 @@ def _run(
     guarded(action)
 
 
-@task(
-    auto_shortflags=False,
-    help=_RUN_HELP | {"allow_missing": "also apply unapplied files below the current version"},
+def _run_task(
+    command: str, doc: str, *, version: bool = False, allow_missing: str | None = None
+) -> Task[Any]:
+    """A task running one migration ``command``; they all take the same target and run options.
+
+    invoke reads a task's options from its signature, so the shared signature is built once
+    here instead of being written out for each of the seven commands.
+    """
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [inspect.Parameter("c", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Context)]
+    if version:
+        params.append(inspect.Parameter("version", keyword, annotation=str))
+    options: list[tuple[str, object, object]] = [
+        ("service", None, str | None),
+        ("all_", False, bool),
+        ("dir_", None, str | None),
+        ("dsn", None, str | None),
+    ]
+    if allow_missing is not None:
+        options.append(("allow_missing", False, bool))
+    options += [
+        ("dry_run", False, bool),
+        ("strict", False, bool),
+        ("no_lock", False, bool),
+        ("lock_timeout", 300, int),
+        ("config_dir", None, str | None),
+        ("env", "local", str),
+    ]
+    params += [inspect.Parameter(n, keyword, default=d, annotation=a) for n, d, a in options]
+
+    def body(c: Context, **kwargs: Any) -> None:
+        _run(command, **kwargs)
+
+    body.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+    body.__doc__ = doc
+    body.__name__ = body.__qualname__ = command.replace("-", "_")
+    help_ = _RUN_HELP | (_VERSION_HELP if version else {})
+    if allow_missing is not None:
+        help_ = help_ | {"allow_missing": allow_missing}
+    return Task(body, name=command, help=help_, auto_shortflags=False)
+
+
+up = _run_task(
+    "up",
+    "Apply every pending migration (each file in its own transaction).",
+    allow_missing="also apply unapplied files below the current version",
 )
-def up(
-    c: Context,
-    service: str | None = None,
-    all_: bool = False,
-    dir_: str | None = None,
-    dsn: str | None = None,
-    allow_missing: bool = False,
-    dry_run: bool = False,
-    strict: bool = False,
-    no_lock: bool = False,
-    lock_timeout: int = 300,
-    config_dir: str | None = None,
-    env: str = "local",
-) -> None:
-    """Apply every pending migration (each file in its own transaction)."""
-    _run("up", **{k: v for k, v in locals().items() if k != "c"})
-
-
-@task(
-    auto_shortflags=False,
-    help=_RUN_HELP | {"allow_missing": "also consider unapplied files below the current version"},
+up_by_one = _run_task(
+    "up-by-one",
+    "Apply the next pending migration only.",
+    allow_missing="also consider unapplied files below the current version",
 )
-def up_by_one(
-    c: Context,
-    service: str | None = None,
-    all_: bool = False,
-    dir_: str | None = None,
-    dsn: str | None = None,
-    allow_missing: bool = False,
-    dry_run: bool = False,
-    strict: bool = False,
-    no_lock: bool = False,
-    lock_timeout: int = 300,
-    config_dir: str | None = None,
-    env: str = "local",
-) -> None:
-    """Apply the next pending migration only."""
-    _run("up-by-one", **{k: v for k, v in locals().items() if k != "c"})
-
-
-@task(
-    auto_shortflags=False,
-    help=_RUN_HELP | _VERSION_HELP | {"allow_missing": "also apply missing files"},
+up_to = _run_task(
+    "up-to",
+    "Apply pending migrations up to and including --version.",
+    version=True,
+    allow_missing="also apply missing files",
 )
-def up_to(
-    c: Context,
-    version: str,
-    service: str | None = None,
-    all_: bool = False,
-    dir_: str | None = None,
-    dsn: str | None = None,
-    allow_missing: bool = False,
-    dry_run: bool = False,
-    strict: bool = False,
-    no_lock: bool = False,
-    lock_timeout: int = 300,
-    config_dir: str | None = None,
-    env: str = "local",
-) -> None:
-    """Apply pending migrations up to and including --version."""
-    _run("up-to", **{k: v for k, v in locals().items() if k != "c"})
-
-
-@task(auto_shortflags=False, help=_RUN_HELP)
-def down(
-    c: Context,
-    service: str | None = None,
-    all_: bool = False,
-    dir_: str | None = None,
-    dsn: str | None = None,
-    dry_run: bool = False,
-    strict: bool = False,
-    no_lock: bool = False,
-    lock_timeout: int = 300,
-    config_dir: str | None = None,
-    env: str = "local",
-) -> None:
-    """Roll back the most recently applied migration."""
-    _run("down", **{k: v for k, v in locals().items() if k != "c"})
-
-
-@task(auto_shortflags=False, help=_RUN_HELP | _VERSION_HELP)
-def down_to(
-    c: Context,
-    version: str,
-    service: str | None = None,
-    all_: bool = False,
-    dir_: str | None = None,
-    dsn: str | None = None,
-    dry_run: bool = False,
-    strict: bool = False,
-    no_lock: bool = False,
-    lock_timeout: int = 300,
-    config_dir: str | None = None,
-    env: str = "local",
-) -> None:
-    """Roll back, newest applied first, down to --version (0 rolls back everything)."""
-    _run("down-to", **{k: v for k, v in locals().items() if k != "c"})
-
-
-@task(auto_shortflags=False, help=_RUN_HELP)
-def redo(
-    c: Context,
-    service: str | None = None,
-    all_: bool = False,
-    dir_: str | None = None,
-    dsn: str | None = None,
-    dry_run: bool = False,
-    strict: bool = False,
-    no_lock: bool = False,
-    lock_timeout: int = 300,
-    config_dir: str | None = None,
-    env: str = "local",
-) -> None:
-    """Roll back the most recent migration and apply it again (one transaction when possible)."""
-    _run("redo", **{k: v for k, v in locals().items() if k != "c"})
-
-
-@task(auto_shortflags=False, help=_RUN_HELP)
-def reset(
-    c: Context,
-    service: str | None = None,
-    all_: bool = False,
-    dir_: str | None = None,
-    dsn: str | None = None,
-    dry_run: bool = False,
-    strict: bool = False,
-    no_lock: bool = False,
-    lock_timeout: int = 300,
-    config_dir: str | None = None,
-    env: str = "local",
-) -> None:
-    """Roll back every applied migration, newest applied first."""
-    _run("reset", **{k: v for k, v in locals().items() if k != "c"})
+down = _run_task("down", "Roll back the most recently applied migration.")
+down_to = _run_task(
+    "down-to",
+    "Roll back, newest applied first, down to --version (0 rolls back everything).",
+    version=True,
+)
+redo = _run_task(
+    "redo",
+    "Roll back the most recent migration and apply it again (one transaction when possible).",
+)
+reset = _run_task("reset", "Roll back every applied migration, newest applied first.")
 
 
 @task(auto_shortflags=False, help=_TARGET_HELP | {"json": "print JSON"})

@@ -79,6 +79,28 @@ def test_up_status_down_end_to_end(fresh_database) -> None:
     assert down.stdout.splitlines()[0] == f"{folder}: down-to: version 2 -> 0"
 
 
+def test_every_run_command_takes_its_options(fresh_database) -> None:
+    folder = "services/auth/migrations"
+    target = ("--dir", folder, "--dsn", fresh_database.dsn)
+
+    def version_after(*args: str) -> str:
+        result = inv(*args, *target)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.splitlines()[0]
+
+    assert version_after("migrate.up", "--dry-run") == (
+        f"{folder}: dry run of up: version 0 -> 2, 2 files (nothing was changed)"
+    )
+    assert inv("migrate.version", *target).stdout.strip() == f"{folder}: version 0"
+    assert version_after("migrate.up-by-one", "--strict") == f"{folder}: up-by-one: version 0 -> 1"
+    assert version_after("migrate.up-to", "--version", "2", "--allow-missing") == (
+        f"{folder}: up-to: version 1 -> 2"
+    )
+    assert version_after("migrate.redo", "--lock-timeout", "5") == f"{folder}: redo: version 2 -> 2"
+    assert version_after("migrate.down", "--no-lock") == f"{folder}: down: version 2 -> 1"
+    assert version_after("migrate.reset") == f"{folder}: reset: version 1 -> 0"
+
+
 def test_failures_exit_1_with_a_message_not_a_traceback(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:
