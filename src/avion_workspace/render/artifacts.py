@@ -11,9 +11,17 @@ from typing import Any
 
 from avion_workspace import localenv
 from avion_workspace.config.model import Platform
-from avion_workspace.render.plan import GeneratedFile, RenderContext, Renderer, template_file
-
-PLATFORM_SOURCE = "config/platform.yaml"
+from avion_workspace.render.charts import charts
+from avion_workspace.render.infrastructure import infrastructure
+from avion_workspace.render.plan import (
+    PLATFORM_SOURCE,
+    GeneratedFile,
+    RenderContext,
+    Renderer,
+    template_file,
+)
+from avion_workspace.render.services import service_scaffolding
+from avion_workspace.render.workflows import workflows
 
 # Pinned upstream images for the local Docker stack; versions of postgres, redis and meilisearch
 # come from config, MinIO's release tags are pinned here.
@@ -73,11 +81,6 @@ def migration_folders(context: RenderContext) -> Iterable[GeneratedFile]:
             service=service,
         )
 
-
-from avion_workspace.render.charts import charts  # noqa: E402
-from avion_workspace.render.infrastructure import infrastructure  # noqa: E402
-from avion_workspace.render.services import service_scaffolding  # noqa: E402
-from avion_workspace.render.workflows import workflows  # noqa: E402
 
 RENDERERS: tuple[Renderer, ...] = (
     local_stack,

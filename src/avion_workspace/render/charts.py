@@ -26,7 +26,6 @@ from avion_workspace.render.infrastructure import (
 )
 from avion_workspace.render.plan import GeneratedFile, RenderContext, stamp
 
-PLATFORM_SOURCE = "config/platform.yaml"
 SCHEMA_SOURCE = "config/schema/platform.schema.json"
 CHARTS_DIR = "charts"
 LIBRARY = "avion-common"

@@ -18,9 +18,8 @@ from typing import Any
 import yaml
 
 from avion_workspace.config.model import Platform
-from avion_workspace.render.plan import GeneratedFile, RenderContext, stamp
+from avion_workspace.render.plan import PLATFORM_SOURCE, GeneratedFile, RenderContext, stamp
 
-PLATFORM_SOURCE = "config/platform.yaml"
 INFRA_DIR = "infrastructure/kubernetes"
 CLUSTER_CHART = "avion-cluster"
 CLUSTER_CHART_DIR = f"{INFRA_DIR}/charts/{CLUSTER_CHART}"

@@ -28,7 +28,6 @@ from avion_workspace.render.plan import GeneratedFile, RenderContext, template_f
 
 SERVICES_DIR = "services"
 TEMPLATES = "service"
-PLATFORM_SOURCE = "config/platform.yaml"
 TEMPLATE_SOURCE = "src/avion_workspace/render/templates/service"
 
 # The base image of every service, pinned to an explicit patch release (no digest, so that
