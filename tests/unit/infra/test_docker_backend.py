@@ -55,7 +55,7 @@ def test_first_up_creates_network_volumes_and_healthy_containers(client: Any) ->
         "avion_meilisearch-data",
     }
     assert ("pull", "postgres:17-alpine") in client.calls
-    assert ("pull", "getmeili/meilisearch:v1.11") in client.calls
+    assert ("pull", "getmeili/meilisearch:v1.21") in client.calls
     postgres = client.containers.get("avion-postgres-1")
     kwargs = postgres.kwargs
     assert kwargs["ports"] == {"5432/tcp": ("127.0.0.1", 5432)}
