@@ -51,16 +51,25 @@ p = [free() for _ in range(5)]
 EOF
 
 export PATH="$ROOT/.tools/bin:$PATH" NO_COLOR=1
-export_json() { [ -n "${RESULTS:-}" ] && mkdir -p "$RESULTS" && echo "--export-json=$RESULTS/setup-$1.json" || true; }
+# hyperfine options exporting each run's JSON when RESULTS names a folder (an array: no splitting)
+export_json() {
+  json=()
+  if [ -n "${RESULTS:-}" ]; then
+    mkdir -p "$RESULTS"
+    json=("--export-json=$RESULTS/setup-$1.json")
+  fi
+}
 cd "$WS"
 
 echo "== cold inv setup (no .avion/, no .env), $RUNS runs"
+export_json cold
 hyperfine --runs "$RUNS" --shell=bash \
   --prepare "'$INV' infra.down >/dev/null 2>&1 || true; rm -rf '$WS/.avion' '$WS/.env'" \
-  $(export_json cold) \
+  "${json[@]}" \
   "'$INV' setup --backend native >/dev/null"
 
 echo "== warm inv setup (everything up and current), $RUNS runs"
+export_json warm
 hyperfine --runs "$RUNS" --warmup 1 --shell=bash \
-  $(export_json warm) \
+  "${json[@]}" \
   "'$INV' setup --backend native >/dev/null"
