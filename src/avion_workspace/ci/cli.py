@@ -157,3 +157,13 @@ def _display(root: Path, path: Path) -> str:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+def run_kubeconfig(env: str, config_dir: str | None) -> None:
+    from avion_workspace.ci.kubeconfig import write_kubeconfig
+    from avion_workspace.config import load_platform
+    from avion_workspace.workspace import resolve_config_dir
+
+    platform = load_platform(resolve_config_dir(config_dir), env)
+    context = write_kubeconfig(platform)
+    print(f"kubeconfig: context {context} for cluster {platform.environment.cluster}")

@@ -19,6 +19,7 @@ class Environment:
     namespace: str
     domain: str
     zones: tuple[str, ...]
+    cluster: str | None = None  # the Kubernetes cluster (kind kubernetes)
 
 
 @dataclass(frozen=True)
@@ -215,6 +216,7 @@ def build_platform(data: Mapping[str, Any], env: str) -> Platform:
             namespace=env_raw["namespace"],
             domain=env_raw["domain"],
             zones=tuple(env_raw.get("zones", ())),
+            cluster=env_raw.get("cluster"),
         ),
         environments=tuple(data["environments"]),
         postgres=Postgres(

@@ -193,6 +193,14 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
                 "one role per service owns its database",
             )
         owners.setdefault(db["owner"], db_name)
+    for env_name, env in data["environments"].items():
+        if env["kind"] == "kubernetes" and "cluster" not in env:
+            yield Problem(
+                f"environment {env_name!r} runs on Kubernetes but names no cluster",
+                doc.locate(("environments", env_name)),
+                format_json_path(("environments", env_name)),
+                "add `cluster: <name>` (the cluster CI deploys to)",
+            )
     yield from _port_problems(doc)
 
 

@@ -65,4 +65,18 @@ def promote_images(c: Context, from_tag: str, to_tag: str, config_dir: str | Non
     guarded(lambda: run_promote(from_tag, to_tag, config_dir))
 
 
-ns = Collection("ci", affected, check_workflows, gate, promote_images)
+@task(
+    help={
+        "env": "the environment whose cluster to use (staging, production, ...)",
+        "config_dir": "configuration folder (default: <workspace>/config)",
+    }
+)
+def kubeconfig(c: Context, env: str, config_dir: str | None = None) -> None:
+    """Add a kubeconfig context avion-<env> for the environment's cluster (AWS CLI; OIDC in CI)."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.ci.cli import run_kubeconfig
+
+    guarded(lambda: run_kubeconfig(env, config_dir))
+
+
+ns = Collection("ci", affected, check_workflows, gate, promote_images, kubeconfig)
