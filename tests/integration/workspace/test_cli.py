@@ -181,9 +181,9 @@ def test_render_twice_is_byte_identical(workspace: Path) -> None:
     assert {p: p.stat().st_mtime_ns for p in after} == mtimes
 
 
-def test_list_is_fast_and_imports_no_engine() -> None:
+def test_listing_tasks_imports_no_engine() -> None:
     code = (
-        "import sys, time; t=time.perf_counter();"
+        "import sys;"
         "from invoke import Program; from invoke.loader import FilesystemLoader;"
         "import importlib.util;"
         "spec=importlib.util.spec_from_file_location('tasks', 'tasks.py'); m=importlib.util.module_from_spec(spec); spec.loader.exec_module(m);"
