@@ -36,8 +36,13 @@ GENERATED = {"pyproject.toml", "Dockerfile", "Dockerfile.dockerignore", "spec.py
 
 
 @pytest.fixture(scope="module")
-def platform() -> Platform:
-    return load_platforms(ROOT / "config")["local"]
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
+
+
+@pytest.fixture(scope="module")
+def platform(platforms: dict[str, Platform]) -> Platform:
+    return platforms["local"]
 
 
 def rendered(platform: Platform, service: str, relative: str) -> str:
@@ -86,10 +91,10 @@ def test_the_project_depends_on_the_kit_with_the_parts_it_uses(platform: Platfor
         deps: list[str] = project["dependencies"]
         return deps
 
-    assert dependencies("auth")[0] == "avion-service[database,redis]"
-    assert dependencies("media")[0] == "avion-service[database,redis,buckets]"
-    assert dependencies("search")[0] == "avion-service[database,redis,search]"
-    assert "avion-cqrs" in dependencies("auth")
+    assert dependencies("alpha")[0] == "avion-service[database,redis]"
+    assert dependencies("beta")[0] == "avion-service[database,redis,buckets,search]"
+    assert dependencies("gamma")[0] == "avion-service"
+    assert "avion-cqrs" in dependencies("alpha")
 
 
 def test_spec_module_holds_the_configured_service(platform: Platform) -> None:
@@ -101,21 +106,22 @@ def test_spec_module_holds_the_configured_service(platform: Platform) -> None:
 def test_the_image_python_follows_the_platform_python(platform: Platform) -> None:
     assert PYTHON_IMAGE.startswith(f"python:{platform.python_version}.")
     with pytest.raises(AvionError, match=r"does not match platform\.python_version 3\.12"):
-        scaffold(replace(platform, python_version="3.12"), platform.services["auth"])
+        scaffold(replace(platform, python_version="3.12"), platform.services["alpha"])
 
 
 def test_dockerfile_is_multi_stage_non_root_with_healthcheck_and_no_engine(
     platform: Platform,
 ) -> None:
-    text = rendered(platform, "system-admin", "Dockerfile")
+    text = rendered(platform, "alpha", "Dockerfile")
     stages = re.findall(r"^FROM (\S+) AS (\w+)$", text, re.MULTILINE)
     assert stages == [(PYTHON_IMAGE, "build"), (PYTHON_IMAGE, "runtime")]
     runtime = text.split(" AS runtime", 1)[1]
     assert f"USER {RUN_AS_ID}:{RUN_AS_ID}" in runtime
     assert "EXPOSE 8080 9090" in runtime
-    assert 'CMD ["python", "-m", "avion_system_admin", "health"]' in runtime
-    assert 'ENTRYPOINT ["python", "-m", "avion_system_admin"]' in runtime
-    assert "COPY services/system-admin/migrations /app/migrations" in runtime
+    assert 'CMD ["python", "-m", "avion_alpha", "health"]' in runtime
+    assert 'ENTRYPOINT ["python", "-m", "avion_alpha"]' in runtime
+    assert "COPY services/alpha/migrations /app/migrations" in runtime
+    assert "/app/migrations" not in rendered(platform, "gamma", "Dockerfile")
     for tool in ("apt-get", "gcc", "pip install"):
         assert tool not in runtime
     assert "pip uninstall --yes pip setuptools" in text.split(" AS runtime", 1)[0]
@@ -124,10 +130,10 @@ def test_dockerfile_is_multi_stage_non_root_with_healthcheck_and_no_engine(
 
 
 def test_build_context_is_exactly_what_the_dockerfile_copies(platform: Platform) -> None:
-    s = scaffold(platform, platform.services["auth"])
+    s = scaffold(platform, platform.services["alpha"])
     sources = [
         source
-        for line in rendered(platform, "auth", "Dockerfile").splitlines()
+        for line in rendered(platform, "alpha", "Dockerfile").splitlines()
         if line.startswith("COPY ") and "--from=" not in line
         for source in line.split()[1:-1]
     ]
@@ -135,12 +141,14 @@ def test_build_context_is_exactly_what_the_dockerfile_copies(platform: Platform)
     assert set(context) <= set(sources)
     for source in sources:
         assert any(source == path or source.startswith(path + "/") for path in context), source
-    ignore = rendered(platform, "auth", "Dockerfile.dockerignore").splitlines()
+    ignore = rendered(platform, "alpha", "Dockerfile.dockerignore").splitlines()
     assert [line[1:] for line in ignore if line.startswith("!")] == list(context)
 
 
-def test_team_files_are_not_planned_and_not_stamped(platform: Platform) -> None:
-    plan = build_plan(RenderContext(load_platforms(ROOT / "config")))
+def test_team_files_are_not_planned_and_not_stamped(
+    platform: Platform, platforms: dict[str, Platform]
+) -> None:
+    plan = build_plan(RenderContext(platforms))
     for service in platform.services.values():
         owned = team_files(platform, service)
         assert len(owned) == len(TEAM_FILES)
@@ -177,7 +185,7 @@ NASTY = [
 
 @pytest.mark.parametrize("text", NASTY)
 def test_free_text_reaches_the_spec_and_the_project_intact(platform: Platform, text: str) -> None:
-    service = replace(platform.services["auth"], description=text)
+    service = replace(platform.services["beta"], description=text)
     files = {Path(f.path).name: f.content.decode() for f in service_files(platform, service)}
     assert spec_of(files["spec.py"]).description == text
     assert tomllib.loads(files["pyproject.toml"])["project"]["description"] == text
@@ -188,3 +196,47 @@ def test_any_text_round_trips_through_the_python_literal(text: str) -> None:
     assert ast.literal_eval(python_literal(text)) == text
     spec = ServiceSpec("x", "avion_x", description=text)
     assert spec_of(spec_module(spec)).description == text
+
+
+def test_every_generated_file_parses_and_keeps_free_text_intact(
+    platforms: dict[str, Platform],
+) -> None:
+    """The fixture's beta has quotes, a backslash, braces and non-ASCII in its description."""
+    import yaml
+
+    plan = build_plan(RenderContext(platforms))
+    text = platforms["local"].services["beta"].description
+    assert {'"', "\\", "{{", "—"} <= {c for c in ('"', "\\", "{{", "—") if c in text}
+    found = []
+    for path, generated in plan.files.items():
+        body = generated.content.decode()
+        if path.endswith(".py"):
+            ast.parse(body)
+        elif path.endswith(".toml"):
+            tomllib.loads(body)
+        elif path.endswith((".yaml", ".yml")) and "/templates/" not in path:
+            yaml.safe_load(body)
+        if path.startswith("services/beta/") or path.startswith("charts/beta/Chart.yaml"):
+            found.append(path)
+    assert (
+        spec_of(plan.files["services/beta/src/avion_beta/spec.py"].content.decode()).description
+        == text
+    )
+    project = tomllib.loads(plan.files["services/beta/pyproject.toml"].content.decode())
+    assert project["project"]["description"] == text
+    chart = yaml.safe_load(plan.files["charts/beta/Chart.yaml"].content)
+    assert chart["description"] == text
+    assert "charts/beta/Chart.yaml" in found
+
+
+def test_generated_lines_per_service_stay_within_150(platforms: dict[str, Platform]) -> None:
+    """What the engine writes per service (the manifest's files under services/<name>/)."""
+    plan = build_plan(RenderContext(platforms))
+    lines: dict[str, int] = {}
+    for path, generated in plan.files.items():
+        if path.startswith("services/"):
+            name = path.split("/")[1]
+            lines[name] = lines.get(name, 0) + generated.content.decode().count("\n")
+    print(f"generated lines per service: {lines}")
+    assert set(lines) == {"alpha", "beta", "gamma"}
+    assert max(lines.values()) <= 150
