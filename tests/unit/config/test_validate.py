@@ -207,3 +207,12 @@ def test_an_undeclared_bucket_is_located(edit: Edit) -> None:
     )
     message = only(cfg)
     assert "$.services.system-admin.buckets[1]: bucket 'avion-nowhere' is not declared" in message
+
+
+def test_the_schema_itself_is_a_valid_draft_2020_12_schema() -> None:
+    import json
+
+    import jsonschema
+
+    schema_file = Path(__file__).resolve().parents[3] / "config/schema/platform.schema.json"
+    jsonschema.Draft202012Validator.check_schema(json.loads(schema_file.read_text()))
