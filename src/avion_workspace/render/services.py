@@ -266,16 +266,14 @@ def spec_module(spec: ServiceSpec) -> str:
     )
 
 
-MAIN_MODULE = '''"""``python -m <this package> serve | health | migrate | settings`` (see ``--help``)."""
-
-from avion_service import main
+MAIN_MODULE = """from avion_service import main
 
 from .api import register
 from .spec import SPEC
 
 if __name__ == "__main__":
     raise SystemExit(main(SPEC, register))
-'''
+"""
 
 
 # -- pyproject.toml -----------------------------------------------------------------------
