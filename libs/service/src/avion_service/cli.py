@@ -18,7 +18,7 @@ import http.client
 import sys
 from collections.abc import Sequence
 
-from avion_config import SettingsError
+from avion_config import SettingsError, describe_settings
 
 from avion_service import settings as config
 from avion_service.server import Register, StartupError, serve
@@ -117,7 +117,8 @@ def migrate(spec: ServiceSpec) -> int:
 
 def list_settings(spec: ServiceSpec) -> int:
     """Print every variable the service reads: type, default or required, secret, description."""
-    for var in config.variables(spec):
+    # The classes load() reads (their migrations default is located, unlike variables()'s).
+    for var in describe_settings(config.root_class(spec)):
         default = "required" if var.required else f"default {var.default}"
         if var.secret:
             default += ", secret (also <NAME>_FILE or the secrets directory)"
