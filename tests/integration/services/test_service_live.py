@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -25,7 +26,10 @@ from avion_workspace.config import load_platform
 from avion_workspace.config.model import Platform, Service
 from avion_workspace.infra.ports import free_port
 from avion_workspace.infra.postgres import PostgresServer
+from avion_workspace.render import render
+from avion_workspace.services.config_edit import NewService
 from avion_workspace.services.localrun import local_env, serve_argv
+from avion_workspace.services.new import new_service
 from avion_workspace.services.pyenv import ServicesEnv
 
 from .conftest import DB_PASSWORD, ROOT, RedisServer
@@ -240,3 +244,61 @@ def test_auth_migrate_applies_its_migrations_as_the_owner_role(
             "SELECT tableowner FROM pg_tables WHERE tablename = 'goose_db_version'"
         ).fetchone()
     assert owner == ("avion_auth",)
+
+
+def test_a_new_service_runs_on_the_kit_as_rendered(
+    services_env: ServicesEnv, postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    """`inv service.new` then the service's own `serve`: /healthz 200, ready, gRPC SERVING."""
+    workspace = tmp_path / "workspace"
+    workspace.mkdir()
+    shutil.copy(ROOT / "tasks.py", workspace / "tasks.py")
+    shutil.copytree(ROOT / "config", workspace / "config")
+    render(workspace, workspace / "config")
+    new_service(workspace, NewService("direct-message", "Private messages", redis=()))
+    platform = load_platform(workspace / "config")
+    service = replace(
+        platform.services["direct-message"],
+        local_http_port=free_port(),
+        local_grpc_port=free_port(),
+    )
+    platform = replace(
+        platform, postgres=replace(platform.postgres, local_port=postgres_server.port)
+    )
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS avion_direct_message_db WITH (FORCE)")
+        conn.execute("DROP ROLE IF EXISTS avion_direct_message")
+        conn.execute(f"CREATE ROLE avion_direct_message LOGIN PASSWORD '{DB_PASSWORD}'")
+    postgres_server.create_database("avion_direct_message_db", owner="avion_direct_message")
+    folder = workspace / "services" / "direct-message"
+    env = {
+        **os.environ,
+        **local_env(platform, service, {"AVION_DIRECT_MESSAGE_DB_PASSWORD": DB_PASSWORD}),
+        "PYTHONPATH": str(folder / "src"),  # the services' environment has the kit, not this one
+    }
+    probe = tmp_path / "grpc_probe.py"
+    probe.write_text(GRPC_PROBE, encoding="utf-8")
+    python = str(services_env.python)
+    migrated = subprocess.run(
+        [python, "-m", "avion_direct_message", "migrate"],
+        env=env, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert migrated.returncode == 0, migrated.stderr
+    assert "avion_direct_message_db is up to date (version 0)" in migrated.stdout
+    process = subprocess.Popen(
+        [python, "-m", "avion_direct_message", "serve"],
+        cwd=folder, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        port = service.local_http_port
+        assert eventually(lambda: http_get(port, "/healthz")[0] == 200, "/healthz")
+        assert eventually(lambda: http_get(port, "/readyz")[0] == 200, "/readyz")
+        grpc = grpc_probe(services_env, service.local_grpc_port, probe)
+        assert grpc["health"] == "SERVING"
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        postgres_server.drop_database("avion_direct_message_db")
