@@ -257,6 +257,17 @@ def run_lint(
     print(f"charts OK: {len(report.checked)} chart x environment combination(s)")
 
 
+def run_monitoring_check(config_dir: str | None) -> None:
+    from avion_workspace.config import load_platforms
+    from avion_workspace.deploy.monitoring_check import check_monitoring, raise_for
+
+    report = check_monitoring(find_root(), load_platforms(resolve_config_dir(config_dir)))
+    for label in report.checked:
+        print(f"checked  {label}")
+    raise_for(report)
+    print(f"monitoring OK: {len(report.checked)} check(s)")
+
+
 def run_install_tools() -> None:
     from avion_workspace.deploy.tools import CHECKOV_VERSION, install_checkov
     from avion_workspace.tools import TOOLS, install_tool
