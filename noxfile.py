@@ -69,7 +69,7 @@ def rules(session: nox.Session) -> None:
     """promtool check/test rules, amtool check-config and the dashboard checks (rendered files)."""
     session.install("-e", ".")
     for tool in ("promtool", "amtool"):
-        session.run("inv", "tools.install", tool)
+        session.run("inv", "tools.install", "--names", tool)
     env = {"PATH": f"{ROOT / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     session.run("inv", "monitoring.check", env=env)
 
