@@ -2,8 +2,9 @@
 
 auth runs as ``inv run`` runs it, on free ports; its data stores point at closed ports (the
 runtime starts without them and reports them down). Its /metrics must carry every metric the
-alert rules and dashboards use; Prometheus scrapes it with the local rule files (one ``for:``
-shortened for the test only) and, once auth stops, the availability alert goes pending.
+alert rules and dashboards use; Prometheus scrapes it with the local rule file (evaluated every
+second and ``for:`` shortened, for the test only) and, once auth stops, the availability alert
+goes pending, then fires.
 """
 
 from __future__ import annotations
@@ -181,7 +182,7 @@ def test_prometheus_scrapes_auth_and_its_availability_alert_goes_pending(
     rules = shortened(
         ROOT / rule_file_path("local", "avion-auth"),
         "AvionServiceDown",
-        "10m",  # long enough to stay pending while the test looks
+        "5s",  # from 2m: long enough to see it pending, short enough to see it fire
         tmp_path / "avion-auth.rules.yaml",
     )
     config = prometheus_config(
@@ -214,6 +215,14 @@ def test_prometheus_scrapes_auth_and_its_availability_alert_goes_pending(
         )[0]
         assert alert["state"] == "pending"
         assert alert["labels"]["severity"] == "critical"
+        eventually(
+            lambda: [
+                a
+                for a in prometheus.alerts()
+                if a["labels"]["alertname"] == "AvionServiceDown" and a["state"] == "firing"
+            ],
+            "AvionServiceDown firing after its for:",
+        )
         assert alert["annotations"]["runbook_url"].endswith("service-alerts.md#avionservicedown")
     finally:
         prometheus.stop()
