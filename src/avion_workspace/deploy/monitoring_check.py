@@ -24,10 +24,10 @@ import yaml
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError, Problem
 from avion_workspace.process import CommandRunner, run_command
+from avion_workspace.render.alerts import MONITORING_DIR
 from avion_workspace.render.charts import CHARTS_DIR
 from avion_workspace.render.dashboards import dashboard_problems
 from avion_workspace.render.infrastructure import INFRA_DIR, OBSERVABILITY_CHART
-from avion_workspace.render.monitoring import MONITORING_DIR
 from avion_workspace.tools import require_tool
 
 

@@ -25,7 +25,7 @@ from avion_workspace.infra.errors import InfraError
 from avion_workspace.infra.probes import Retry, wait_until
 from avion_workspace.infra.processes import PidFile, spawn_detached, stop_process
 from avion_workspace.infra.stack import state_dir
-from avion_workspace.render.monitoring import MONITORING_DIR
+from avion_workspace.render.alerts import MONITORING_DIR
 from avion_workspace.tools import require_tool
 
 DEFAULT_PORT = 9090

@@ -22,6 +22,8 @@ from typing import Any
 from avion_workspace.config.model import Platform, Service
 
 # Where runbook_url points: the runbooks as the repository's default branch shows them.
+# Rendered rule files and their promtool tests, per environment.
+MONITORING_DIR = "infrastructure/monitoring"
 RUNBOOK_BASE = "https://github.com/avion-platform/avion/blob/main/docs/runbooks"
 SERVICE_RUNBOOK = "service-alerts.md"
 PLATFORM_RUNBOOK = "platform-alerts.md"

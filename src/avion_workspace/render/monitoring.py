@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 
 from avion_workspace.render.alerts import (
+    MONITORING_DIR,
     PLATFORM_RUNBOOK,
     RUNBOOKS,
     SERVICE_RUNBOOK,
@@ -22,7 +23,6 @@ from avion_workspace.render.dashboards import dashboards
 from avion_workspace.render.infrastructure import INFRA_DIR, OBSERVABILITY_CHART, yaml_file
 from avion_workspace.render.plan import GeneratedFile, RenderContext, stamp
 
-MONITORING_DIR = "infrastructure/monitoring"
 RUNBOOKS_DIR = "docs/runbooks"
 ALERTS_SOURCE = "src/avion_workspace/render/alerts.py"
 DASHBOARDS_SOURCE = "src/avion_workspace/render/dashboards.py"
