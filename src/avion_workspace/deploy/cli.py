@@ -247,7 +247,10 @@ def run_lint(
         policy_scan=policy_scan,
     )
     for label in report.checked:
-        print(f"checked  {label}: helm lint --strict, helm template, kubernetes-validate --strict")
+        print(
+            f"checked  {label}: helm lint --strict, helm template, "
+            "kubernetes-validate --strict, custom resources against their CRDs"
+        )
     if policy_scan:
         skipped = ", ".join(sorted(CHECKOV_SKIPS))
         print(
