@@ -20,6 +20,7 @@ from typing import Any
 import yaml
 
 from avion_workspace.config.model import Platform
+from avion_workspace.localenv import redis_users
 from avion_workspace.render.alerts import BACKUP_SCHEDULE, PLATFORM_GROUP, rule_groups
 from avion_workspace.render.observability import (
     DASHBOARD_LABEL,
@@ -44,6 +45,7 @@ PG_POOLER_RO = f"{PG_CLUSTER}-pooler-ro"
 # CloudNativePG's own PostgreSQL images (the operator's project builds and patches them).
 PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql"
 PG_IMAGE_TAG = "17.6"
+CNPG_NAMESPACE = "cnpg-system"
 REDIS_RELEASE = "redis-ha"
 REDIS_MASTER_SET = "avion"
 REDIS_ACL_SECRET = "redis-acl"  # noqa: S105 - a Secret's name  # pragma: allowlist secret
@@ -333,10 +335,12 @@ def cnpg_operator_values(platform: Platform) -> dict[str, Any]:
 
 
 def redis_acl_rules(platform: Platform) -> dict[str, str]:
-    """Per-service ACL rules (without password) for the cluster's Redis, as locally."""
-    from avion_workspace.localenv import redis_users
-
-    return {user.name: " ".join(user.acl_rule("<password>")) for user in redis_users(platform)}
+    """ACL rules (passwords left out) of the cluster's Redis, as locally: the ``default`` user
+    is the admin (Sentinel, replication and the exporter use it), then one user per service."""
+    rules = {"default": "on <password> ~* &* +@all"}
+    for user in redis_users(platform):
+        rules[user.name] = " ".join(user.acl_rule("<password>"))
+    return rules
 
 
 def redis_values(platform: Platform) -> dict[str, Any]:
@@ -558,6 +562,14 @@ def cluster_values(platform: Platform) -> dict[str, Any]:
             "monitoringNamespace": MONITORING_NAMESPACE,
             "datastores": datastores,
             "objectStorage": object_storage,
+            "postgres": {
+                "cluster": PG_CLUSTER,
+                "poolers": [PG_POOLER_RW, PG_POOLER_RO],
+                "operatorNamespace": CNPG_NAMESPACE,
+                "statusPort": 8000,  # the instance manager's status endpoint
+                # The API server's address is the cluster's own; its ports are known.
+                "apiServerPorts": [443, 6443],
+            },
         },
     }
 
@@ -596,7 +608,10 @@ def infrastructure_releases(platform: Platform) -> list[Release]:
             "ingress-nginx", INGRESS_NAMESPACE, ingress_values(platform), "kube-prometheus-stack"
         ),
         upstream(
-            "cloudnative-pg", "cnpg-system", cnpg_operator_values(platform), "kube-prometheus-stack"
+            "cloudnative-pg",
+            CNPG_NAMESPACE,
+            cnpg_operator_values(platform),
+            "kube-prometheus-stack",
         ),
         upstream(REDIS_RELEASE, app_ns, redis_values(platform), CLUSTER_CHART),
     ]

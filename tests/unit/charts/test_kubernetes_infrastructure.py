@@ -144,3 +144,22 @@ def test_no_rendered_chart_value_or_image_refers_to_bitnami_or_promtail() -> Non
                 text = path.read_text(encoding="utf-8", errors="replace").lower()
                 offenders += [f"{path.relative_to(ROOT)}: {w}" for w in ("bitnami", "promtail") if w in text]
     assert offenders == []
+
+
+def test_redis_acl_users_are_the_local_stacks(platforms: dict[str, Platform]) -> None:
+    from avion_workspace.localenv import redis_users
+    from avion_workspace.render.infrastructure import datastores_values
+
+    acl = {entry["user"]: entry["rule"] for entry in datastores_values(platforms["production"])["redisAcl"]}
+    assert next(iter(acl)) == "default"
+    for user in redis_users(platforms["local"]):
+        assert acl[user.name] == " ".join(user.acl_rule("<password>"))
+    assert acl["avion_auth"].startswith("on <password> resetkeys ~cache:* ~session:* resetchannels")
+
+
+def test_postgres_network_policies_let_the_operator_poolers_and_backups_through(
+    platforms: dict[str, Platform],
+) -> None:
+    policy = cluster_values(platforms["production"])["networkPolicy"]["postgres"]
+    assert policy["poolers"] == [PG_POOLER_RW, PG_POOLER_RO]
+    assert policy["operatorNamespace"] == "cnpg-system"
