@@ -48,7 +48,7 @@ PG_IMAGE_TAG = "17.6"
 CNPG_NAMESPACE = "cnpg-system"
 REDIS_RELEASE = "redis-ha"
 REDIS_MASTER_SET = "avion"
-REDIS_ACL_SECRET = "redis-acl"  # noqa: S105 - a Secret's name  # pragma: allowlist secret
+REDIS_ACL_SECRET = "redis-acl-credentials"  # noqa: S105 - a Secret's name  # pragma: allowlist secret
 INGRESS_NAMESPACE = "ingress-nginx"
 BACKUP_BUCKET = "avion-backups"
 # Private address ranges: egress to "the internet" (S3) excludes them.
@@ -271,7 +271,10 @@ def postgres_cluster_values(platform: Platform) -> dict[str, Any]:
             "topologyKey": "topology.kubernetes.io/zone" if zones else "kubernetes.io/hostname",
         },
         "roles": [
-            {"name": db.owner, "passwordSecret": f"postgres-{db.owner.replace('_', '-')}"}
+            {
+                "name": db.owner,
+                "passwordSecret": f"postgres-{db.owner.replace('_', '-')}-credentials",
+            }
             for db in platform.postgres.databases.values()
         ],
         "databases": [
@@ -307,7 +310,7 @@ def datastores_values(platform: Platform) -> dict[str, Any]:
     return {
         "environment": platform.environment.name,
         "postgres": postgres_cluster_values(platform),
-        # The ACL rules of the redis-acl Secret's users.acl, passwords left out (see the chart).
+        # The ACL rules of the redis-acl-credentials Secret's users.acl, passwords left out (see the chart).
         "redisAcl": [{"user": u, "rule": r} for u, r in redis_acl_rules(platform).items()],
     }
 
@@ -347,7 +350,7 @@ def redis_values(platform: Platform) -> dict[str, Any]:
     """Redis with Sentinel (redis-ha: the Redis project's own image), AOF on, ACL users.
 
     The ACL file (one user per service, key and channel patterns as config grants them) is the
-    ``redis-acl`` Secret, written at deploy time with the services' passwords.
+    ``redis-acl-credentials`` Secret, written at deploy time with the services' passwords.
     """
     replicas = _replicas(platform, 3, 1)
     config: dict[str, Any] = {
@@ -364,7 +367,6 @@ def redis_values(platform: Platform) -> dict[str, Any]:
         "hardAntiAffinity": len(platform.environment.zones) >= 3,
         "auth": True,
         "existingSecret": "redis-credentials",
-        "authKey": "redis-password",
         "redis": {
             "masterGroupName": REDIS_MASTER_SET,
             "config": config,
