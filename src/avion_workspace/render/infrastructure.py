@@ -419,7 +419,11 @@ def minio_values(platform: Platform) -> dict[str, Any]:
 def meilisearch_values(platform: Platform) -> dict[str, Any]:
     return {
         "image": {"tag": f"v{platform.search.version}"},
-        "environment": {"MEILI_ENV": "development" if _is_local(platform) else "production"},
+        "environment": {
+            "MEILI_ENV": "development" if _is_local(platform) else "production",
+            # /metrics (index count, database size) for the data stores dashboard.
+            "MEILI_EXPERIMENTAL_ENABLE_METRICS": "true",
+        },
         "auth": {"existingMasterKeySecret": "meilisearch-credentials"},  # pragma: allowlist secret
         "persistence": {"enabled": True, "storageClass": "avion-standard", "size": "10Gi"},
         "serviceMonitor": {"enabled": True},
