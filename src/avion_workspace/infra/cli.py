@@ -24,7 +24,7 @@ from avion_workspace.infra.lifecycle import (
     recorded_backend,
     require_components,
 )
-from avion_workspace.infra.monitoring import stop_local_monitoring
+from avion_workspace.infra.monitoring import reset_local_monitoring, stop_local_monitoring
 from avion_workspace.infra.stack import (
     COMPONENTS,
     Backend,
@@ -249,6 +249,8 @@ def run_reset(config_dir: str | None, *, yes: bool) -> None:
     ):
         print("nothing deleted")
         return
-    removed = backend.reset()
+    # Before the backend's reset, which may delete the state folder holding its pid file.
+    monitoring = reset_local_monitoring(ws.root)
+    removed = backend.reset() + (["prometheus"] if monitoring else [])
     print("deleted: " + (", ".join(removed) if removed else "nothing (no data)"))
     print("run `inv setup` to bring up a fresh stack")

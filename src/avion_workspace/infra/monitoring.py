@@ -187,6 +187,11 @@ def stop_local_monitoring(root: Path) -> bool:
     return stop_process(PidFile(directory / "prometheus.pid"))
 
 
-def reset_local_monitoring(root: Path) -> None:
+def reset_local_monitoring(root: Path) -> bool:
+    """Stop the local Prometheus and delete its data; True when there was some."""
+    directory = state_dir(root) / COMPONENT
+    if not directory.is_dir():
+        return False
     stop_local_monitoring(root)
-    shutil.rmtree(state_dir(root) / COMPONENT, ignore_errors=True)
+    shutil.rmtree(directory, ignore_errors=True)
+    return True

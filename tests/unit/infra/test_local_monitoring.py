@@ -61,3 +61,14 @@ def test_missing_rule_files_say_to_render(tmp_path: Path) -> None:
 
 def test_stopping_when_nothing_runs_is_a_no_op(tmp_path: Path) -> None:
     assert stop_local_monitoring(tmp_path) is False
+
+
+def test_reset_deletes_the_local_prometheus_data(tmp_path: Path) -> None:
+    from avion_workspace.infra.monitoring import reset_local_monitoring
+    from avion_workspace.infra.stack import state_dir
+
+    assert reset_local_monitoring(tmp_path) is False
+    data = state_dir(tmp_path) / "prometheus" / "data"
+    data.mkdir(parents=True)
+    assert reset_local_monitoring(tmp_path) is True
+    assert not data.parent.exists()
