@@ -10,10 +10,13 @@ goes pending, then fires.
 from __future__ import annotations
 
 import http.client
+import json
 import os
+import shutil
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -226,3 +229,43 @@ def test_prometheus_scrapes_auth_and_its_availability_alert_goes_pending(
         assert alert["annotations"]["runbook_url"].endswith("service-alerts.md#avionservicedown")
     finally:
         prometheus.stop()
+
+
+def test_infra_up_monitoring_loads_every_local_rule_group_and_service_target(
+    tmp_path: Path,
+) -> None:
+    """What ``inv infra.up --monitoring`` starts, in a private workspace on a free port."""
+    from avion_workspace.infra.monitoring import start_local_monitoring
+    from avion_workspace.render.alerts import rule_groups
+
+    require_tool("prometheus")
+    shutil.copytree(
+        ROOT / "infrastructure/monitoring/local", tmp_path / "infrastructure/monitoring/local"
+    )
+    (tmp_path / ".tools").symlink_to(ROOT / ".tools")
+    platform = load_platform(ROOT / "config")
+    prometheus = start_local_monitoring(tmp_path, platform, port=free_port())
+    try:
+        rules = _json_get(f"{prometheus.url}/api/v1/rules")["data"]["groups"]
+        assert sorted(g["name"] for g in rules) == sorted(g.name for g in rule_groups(platform))
+
+        # Service discovery hands Prometheus its static targets shortly after start.
+        def all_targets() -> list[dict[str, Any]] | None:
+            found = _json_get(f"{prometheus.url}/api/v1/targets")["data"]["activeTargets"]
+            return found if len(found) == len(platform.services) else None
+
+        targets = eventually(all_targets, "a scrape target per service")
+        assert sorted(t["labels"]["service"] for t in targets) == sorted(platform.services)
+        auth = next(t for t in targets if t["labels"]["service"] == "auth")
+        assert (
+            auth["scrapeUrl"]
+            == f"http://127.0.0.1:{platform.services['auth'].local_http_port}/metrics"
+        )
+    finally:
+        prometheus.stop()
+
+
+def _json_get(url: str) -> dict[str, Any]:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+        answer: dict[str, Any] = json.loads(response.read())
+    return answer

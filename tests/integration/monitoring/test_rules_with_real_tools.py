@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
@@ -66,3 +67,37 @@ def test_a_wrong_expectation_and_a_bad_config_are_reported(
     assert messages[1].startswith(
         "infrastructure/monitoring/local/tests/avion-auth.test.yaml: promtool test rules"
     )
+
+
+@pytest.mark.parametrize(
+    ("labels", "receiver"),
+    [
+        (
+            ("severity=critical", "environment=production", "alertname=AvionPostgresDown"),
+            "platform-oncall-critical",
+        ),
+        (
+            ("severity=warning", "environment=production", "alertname=AvionServiceLatencyP99"),
+            "platform-oncall",
+        ),
+        (("alertname=Watchdog", "severity=none"), "null"),
+    ],
+)
+def test_amtool_routes_alerts_by_severity_and_environment(
+    platforms: dict[str, Platform], tmp_path: Path, labels: tuple[str, ...], receiver: str
+) -> None:
+    from avion_workspace.deploy.monitoring_check import alertmanager_configs
+    from avion_workspace.process import run_command
+
+    configs = dict(alertmanager_configs(ROOT, platforms))
+    config = tmp_path / "alertmanager.yaml"
+    config.write_text(
+        yaml.safe_dump(
+            configs["infrastructure/kubernetes/values/production/kube-prometheus-stack.yaml"]
+        ),
+        encoding="utf-8",
+    )
+    amtool = str(require_tool("amtool"))
+    done = run_command([amtool, "config", "routes", "test", f"--config.file={config}", *labels])
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == receiver
