@@ -663,8 +663,22 @@ def kind_config(platform: Platform) -> dict[str, Any]:
     }
 
 
+class _BlockStringDumper(yaml.SafeDumper):
+    """Multi-line strings (an Alloy pipeline, a Slack template) as literal blocks, readable."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockStringDumper.add_representer(str, _represent_str)
+
+
 def to_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
+    return yaml.dump(
+        data, Dumper=_BlockStringDumper, sort_keys=False, default_flow_style=False, width=100
+    )
 
 
 def yaml_file(
