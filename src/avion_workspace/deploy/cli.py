@@ -272,6 +272,7 @@ def run_monitoring_check(config_dir: str | None) -> None:
 
 
 def run_install_tools() -> None:
+    from avion_workspace.deploy.crds import CRD_SOURCES, CRDS_DIR, fetch_crds
     from avion_workspace.deploy.tools import CHECKOV_VERSION, install_checkov
     from avion_workspace.tools import TOOLS, install_tool
 
@@ -280,6 +281,9 @@ def run_install_tools() -> None:
     print(f"{'installed' if fresh else 'present  '} helm {TOOLS['helm'].version} -> {path}")
     path, fresh = install_checkov(root)
     print(f"{'installed' if fresh else 'present  '} checkov {CHECKOV_VERSION} -> {path}")
+    fetch_crds(root)
+    for source in CRD_SOURCES:
+        print(f"present   CRDs of {source.module}@{source.version} -> {CRDS_DIR}/{source.folder}")
 
 
 def run_push(
