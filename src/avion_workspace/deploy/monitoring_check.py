@@ -85,6 +85,18 @@ def alertmanager_configs(
             yield path, config
 
 
+def provisioned_datasources(values: Mapping[str, Any]) -> dict[str, str]:
+    """Data source type → uid that Grafana gets from kube-prometheus-stack's values."""
+    grafana = values.get("grafana") or {}
+    found = {}
+    uid = ((grafana.get("sidecar") or {}).get("datasources") or {}).get("uid")
+    if uid:
+        found["prometheus"] = str(uid)
+    for source in grafana.get("additionalDataSources") or []:
+        found[str(source.get("type"))] = str(source.get("uid"))
+    return found
+
+
 def _output(done: Any) -> str:
     return (str(done.stdout) + str(done.stderr)).strip()
 
@@ -140,11 +152,13 @@ def check_monitoring(
     }
     if not boards:
         report.problems.append(Problem(f"no dashboards under {boards_dir.relative_to(root)}"))
-    for message in dashboard_problems(boards):
-        report.problems.append(Problem(f"dashboard {message}"))
-    report.checked.append(
-        f"dashboards: {len(boards)} checked (metrics exist, data sources resolve)"
-    )
+    for env in platforms:
+        values = _load(root / INFRA_DIR / "values" / env / "kube-prometheus-stack.yaml") or {}
+        for message in dashboard_problems(boards, datasources=provisioned_datasources(values)):
+            report.problems.append(Problem(f"dashboard ({env}) {message}"))
+        report.checked.append(
+            f"dashboards ({env}): {len(boards)} checked (metrics exist, data sources resolve)"
+        )
     return report
 
 

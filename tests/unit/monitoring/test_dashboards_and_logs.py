@@ -124,3 +124,18 @@ def test_alloy_labels_service_and_level_and_keeps_the_trace_id_as_metadata(
     assert 'trace_id = "trace_id"' in text  # the field avion_logging writes
     assert 'url = "http://loki-gateway.monitoring.svc/loki/api/v1/push"' in text
     assert "promtail" not in text.lower()
+
+
+def test_dashboards_resolve_against_the_data_sources_grafana_is_given(
+    platforms: dict[str, Platform],
+) -> None:
+    from avion_workspace.deploy.monitoring_check import provisioned_datasources
+    from avion_workspace.render.infrastructure import monitoring_values
+
+    for platform in platforms.values():
+        provisioned = provisioned_datasources(monitoring_values(platform))
+        assert provisioned == {"prometheus": "prometheus", "loki": "loki"}
+        assert dashboard_problems(dashboards(platform), datasources=provisioned) == []
+    assert dashboard_problems(
+        dashboards(platforms["local"]), datasources={"prometheus": "prometheus"}
+    )
