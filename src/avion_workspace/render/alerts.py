@@ -15,16 +15,14 @@ lists them, and dashboards are checked against the same list.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from avion_workspace.config.model import Platform, Service
 
-# Where runbook_url points: the runbooks as the repository's default branch shows them.
 # Rendered rule files and their promtool tests, per environment.
 MONITORING_DIR = "infrastructure/monitoring"
-RUNBOOK_BASE = "https://github.com/avion-platform/avion/blob/main/docs/runbooks"
 SERVICE_RUNBOOK = "service-alerts.md"
 PLATFORM_RUNBOOK = "platform-alerts.md"
 PLATFORM_GROUP = "avion-platform"
@@ -115,10 +113,11 @@ class Alert:
     fires: Case
     silent: Case
     labels: Mapping[str, str] = field(default_factory=dict)
+    docs: str = ""  # where docs/runbooks/ is browsable: see runbook_base()
 
     @property
     def runbook_url(self) -> str:
-        return f"{RUNBOOK_BASE}/{self.runbook}#{self.name.lower()}"
+        return f"{self.docs}/{self.runbook}#{self.name.lower()}"
 
     @property
     def rule_labels(self) -> dict[str, str]:
@@ -331,6 +330,18 @@ RUNBOOKS: Mapping[str, Runbook] = {
 # -- per-service alerts -------------------------------------------------------------------------
 
 
+def runbook_base(platform: Platform) -> str:
+    """docs/runbooks on the repository's default branch: the images' registry owner
+    (``ghcr.io/<owner>``) is the GitHub owner, the platform's name the repository."""
+    owner = platform.ci.registry.split("/")[1]
+    return f"https://github.com/{owner}/{platform.name}/blob/main/docs/runbooks"
+
+
+def _documented(platform: Platform, alerts: Iterable[Alert]) -> tuple[Alert, ...]:
+    base = runbook_base(platform)
+    return tuple(replace(alert, docs=base) for alert in alerts)
+
+
 def cpu_cores(quantity: str) -> float:
     """A Kubernetes CPU quantity (``500m``, ``2``) in cores."""
     return int(quantity[:-1]) / 1000 if quantity.endswith("m") else float(quantity)
@@ -372,120 +383,125 @@ def service_alerts(platform: Platform, service: Service) -> tuple[Alert, ...]:
     def series(metric: str, values: str, **extra: str) -> dict[str, str]:
         return {_selector(metric, {**target, **extra}): values}
 
-    return (
-        Alert(
-            "AvionServiceDown",
-            f"up{{{sel}}} == 0",
-            "2m",
-            "critical",
-            f"{name} is down",
-            f"Prometheus has not scraped {name} for 2 minutes.",
-            SERVICE_RUNBOOK,
-            fires=Case(series("up", "0x10"), "5m", target),
-            silent=Case(series("up", "1x10"), "5m"),
-            labels=own,
-        ),
-        Alert(
-            "AvionServiceErrorRate",
-            f'(sum(rate({calls}{{{sel},rpc_grpc_status_code=~"{failures}"}}[5m])) or vector(0))'
-            f" / sum(rate({calls}{{{sel}}}[5m])) > {ERROR_RATIO}",
-            "5m",
-            "critical",
-            f"{name} fails more than {ERROR_RATIO:.0%} of its calls",
-            f"Over 5 minutes more than {ERROR_RATIO:.0%} of {name}'s gRPC calls ended with a "
-            "server failure.",
-            SERVICE_RUNBOOK,
-            fires=Case(
-                {
-                    **series(calls, "0+10x20", rpc_grpc_status_code="13"),
-                    **series(calls, "0+10x20", rpc_grpc_status_code="0"),
-                },
-                "15m",
+    return _documented(
+        platform,
+        (
+            Alert(
+                "AvionServiceDown",
+                f"up{{{sel}}} == 0",
+                "2m",
+                "critical",
+                f"{name} is down",
+                f"Prometheus has not scraped {name} for 2 minutes.",
+                SERVICE_RUNBOOK,
+                fires=Case(series("up", "0x10"), "5m", target),
+                silent=Case(series("up", "1x10"), "5m"),
+                labels=own,
             ),
-            silent=Case(series(calls, "0+10x20", rpc_grpc_status_code="0"), "15m"),
-            labels=own,
-        ),
-        Alert(
-            "AvionServiceLatencyP99",
-            f"histogram_quantile(0.99, sum by (le) (rate({CALLS}_bucket{{{sel}}}[5m])))"
-            f" > {LATENCY_P99_SECONDS}",
-            "10m",
-            "warning",
-            f"{name} is slow: p99 above {LATENCY_P99_SECONDS:g} s",
-            f"The 99th percentile of {name}'s gRPC call duration has been above "
-            f"{LATENCY_P99_SECONDS:g} s for 10 minutes.",
-            SERVICE_RUNBOOK,
-            fires=Case(
-                {
-                    **series(f"{CALLS}_bucket", "0x30", le="0.5"),
-                    **series(f"{CALLS}_bucket", "0+10x30", le="2.5"),
-                    **series(f"{CALLS}_bucket", "0+10x30", le="+Inf"),
-                },
-                "20m",
+            Alert(
+                "AvionServiceErrorRate",
+                f'(sum(rate({calls}{{{sel},rpc_grpc_status_code=~"{failures}"}}[5m])) or vector(0))'
+                f" / sum(rate({calls}{{{sel}}}[5m])) > {ERROR_RATIO}",
+                "5m",
+                "critical",
+                f"{name} fails more than {ERROR_RATIO:.0%} of its calls",
+                f"Over 5 minutes more than {ERROR_RATIO:.0%} of {name}'s gRPC calls ended with a "
+                "server failure.",
+                SERVICE_RUNBOOK,
+                fires=Case(
+                    {
+                        **series(calls, "0+10x20", rpc_grpc_status_code="13"),
+                        **series(calls, "0+10x20", rpc_grpc_status_code="0"),
+                    },
+                    "15m",
+                ),
+                silent=Case(series(calls, "0+10x20", rpc_grpc_status_code="0"), "15m"),
+                labels=own,
             ),
-            silent=Case(
-                {
-                    **series(f"{CALLS}_bucket", "0+10x30", le="0.5"),
-                    **series(f"{CALLS}_bucket", "0+10x30", le="2.5"),
-                    **series(f"{CALLS}_bucket", "0+10x30", le="+Inf"),
-                },
-                "20m",
-            ),
-            labels=own,
-        ),
-        Alert(
-            "AvionServiceRestarting",
-            f"changes(process_start_time_seconds{{{sel}}}[15m]) > 2",
-            "0m",
-            "warning",
-            f"{name} restarted more than twice in 15 minutes",
-            f"The process start time of a {name} instance changed more than twice in 15 minutes.",
-            SERVICE_RUNBOOK,
-            fires=Case(series("process_start_time_seconds", "0+60x20"), "10m", target),
-            silent=Case(series("process_start_time_seconds", "1000x20"), "10m"),
-            labels=own,
-        ),
-        Alert(
-            "AvionServiceCpuSaturated",
-            f"rate(process_cpu_seconds_total{{{sel}}}[5m]) / {cores:g} > {SATURATION_RATIO}",
-            "15m",
-            "warning",
-            f"{name} uses more than {SATURATION_RATIO:.0%} of its CPU limit",
-            f"A {name} process has used more than {SATURATION_RATIO:.0%} of its "
-            f"{service.resources.cpu_limit} CPU limit for 15 minutes.",
-            SERVICE_RUNBOOK,
-            fires=Case(series("process_cpu_seconds_total", f"0+{cores * 60:g}x40"), "30m", target),
-            silent=Case(series("process_cpu_seconds_total", f"0+{cores * 6:g}x40"), "30m"),
-            labels=own,
-        ),
-        Alert(
-            "AvionServiceMemorySaturated",
-            f"process_resident_memory_bytes{{{sel}}} / {limit} > {SATURATION_RATIO}",
-            "15m",
-            "warning",
-            f"{name} is close to its memory limit",
-            f"A {name} process has used more than {SATURATION_RATIO:.0%} of its "
-            f"{service.resources.memory_limit} memory limit for 15 minutes.",
-            SERVICE_RUNBOOK,
-            fires=Case(series("process_resident_memory_bytes", f"{limit}x40"), "30m", target),
-            silent=Case(series("process_resident_memory_bytes", f"{limit // 2}x40"), "30m"),
-            labels=own,
-        ),
-        Alert(
-            "AvionServiceDependencyDown",
-            f"avion_dependency_up{{{sel}}} == 0",
-            "5m",
-            "warning",
-            f"{name} cannot reach a dependency",
-            f"{name}'s readiness check of a dependency has failed for 5 minutes.",
-            SERVICE_RUNBOOK,
-            fires=Case(
-                series("avion_dependency_up", "0x20", dependency="postgres"),
+            Alert(
+                "AvionServiceLatencyP99",
+                f"histogram_quantile(0.99, sum by (le) (rate({CALLS}_bucket{{{sel}}}[5m])))"
+                f" > {LATENCY_P99_SECONDS}",
                 "10m",
-                {**target, "dependency": "postgres"},
+                "warning",
+                f"{name} is slow: p99 above {LATENCY_P99_SECONDS:g} s",
+                f"The 99th percentile of {name}'s gRPC call duration has been above "
+                f"{LATENCY_P99_SECONDS:g} s for 10 minutes.",
+                SERVICE_RUNBOOK,
+                fires=Case(
+                    {
+                        **series(f"{CALLS}_bucket", "0x30", le="0.5"),
+                        **series(f"{CALLS}_bucket", "0+10x30", le="2.5"),
+                        **series(f"{CALLS}_bucket", "0+10x30", le="+Inf"),
+                    },
+                    "20m",
+                ),
+                silent=Case(
+                    {
+                        **series(f"{CALLS}_bucket", "0+10x30", le="0.5"),
+                        **series(f"{CALLS}_bucket", "0+10x30", le="2.5"),
+                        **series(f"{CALLS}_bucket", "0+10x30", le="+Inf"),
+                    },
+                    "20m",
+                ),
+                labels=own,
             ),
-            silent=Case(series("avion_dependency_up", "1x20", dependency="postgres"), "10m"),
-            labels=own,
+            Alert(
+                "AvionServiceRestarting",
+                f"changes(process_start_time_seconds{{{sel}}}[15m]) > 2",
+                "0m",
+                "warning",
+                f"{name} restarted more than twice in 15 minutes",
+                f"The process start time of a {name} instance changed more than twice in 15 minutes.",
+                SERVICE_RUNBOOK,
+                fires=Case(series("process_start_time_seconds", "0+60x20"), "10m", target),
+                silent=Case(series("process_start_time_seconds", "1000x20"), "10m"),
+                labels=own,
+            ),
+            Alert(
+                "AvionServiceCpuSaturated",
+                f"rate(process_cpu_seconds_total{{{sel}}}[5m]) / {cores:g} > {SATURATION_RATIO}",
+                "15m",
+                "warning",
+                f"{name} uses more than {SATURATION_RATIO:.0%} of its CPU limit",
+                f"A {name} process has used more than {SATURATION_RATIO:.0%} of its "
+                f"{service.resources.cpu_limit} CPU limit for 15 minutes.",
+                SERVICE_RUNBOOK,
+                fires=Case(
+                    series("process_cpu_seconds_total", f"0+{cores * 60:g}x40"), "30m", target
+                ),
+                silent=Case(series("process_cpu_seconds_total", f"0+{cores * 6:g}x40"), "30m"),
+                labels=own,
+            ),
+            Alert(
+                "AvionServiceMemorySaturated",
+                f"process_resident_memory_bytes{{{sel}}} / {limit} > {SATURATION_RATIO}",
+                "15m",
+                "warning",
+                f"{name} is close to its memory limit",
+                f"A {name} process has used more than {SATURATION_RATIO:.0%} of its "
+                f"{service.resources.memory_limit} memory limit for 15 minutes.",
+                SERVICE_RUNBOOK,
+                fires=Case(series("process_resident_memory_bytes", f"{limit}x40"), "30m", target),
+                silent=Case(series("process_resident_memory_bytes", f"{limit // 2}x40"), "30m"),
+                labels=own,
+            ),
+            Alert(
+                "AvionServiceDependencyDown",
+                f"avion_dependency_up{{{sel}}} == 0",
+                "5m",
+                "warning",
+                f"{name} cannot reach a dependency",
+                f"{name}'s readiness check of a dependency has failed for 5 minutes.",
+                SERVICE_RUNBOOK,
+                fires=Case(
+                    series("avion_dependency_up", "0x20", dependency="postgres"),
+                    "10m",
+                    {**target, "dependency": "postgres"},
+                ),
+                silent=Case(series("avion_dependency_up", "1x20", dependency="postgres"), "10m"),
+                labels=own,
+            ),
         ),
     )
 
@@ -709,7 +725,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
                 labels={"component": "redis"},
             )
         )
-    return tuple(alerts)
+    return _documented(platform, alerts)
 
 
 # -- groups and files ---------------------------------------------------------------------------
