@@ -30,7 +30,7 @@ from avion_workspace.config.model import Platform, Service
 from avion_workspace.errors import AvionError
 from avion_workspace.infra.monitoring import LocalPrometheus, ScrapeTarget, prometheus_config
 from avion_workspace.infra.ports import free_port
-from avion_workspace.render.alerts import EXPORTED_METRICS
+from avion_workspace.render.alerts import EXPORTED_METRICS, SERVER_FAILURE_CODES
 from avion_workspace.render.monitoring import rule_file_path
 from avion_workspace.services.localrun import local_env, serve_argv
 from avion_workspace.services.pyenv import ServicesEnv, ensure_env
@@ -160,6 +160,25 @@ def shortened(rule_file: Path, alert: str, duration: str, into: Path) -> Path:
                 rule["for"] = duration
     into.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
     return into
+
+
+def test_error_rate_rules_count_the_codes_avion_grpc_calls_server_failures(
+    services_env: ServicesEnv,
+) -> None:
+    done = subprocess.run(
+        [
+            str(services_env.python),
+            "-c",
+            "from avion_grpc import SERVER_FAILURES; "
+            "print(sorted(c.value[0] for c in SERVER_FAILURES))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(sorted(SERVER_FAILURE_CODES))
 
 
 def test_auth_exports_the_metrics_rules_and_dashboards_use(

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import grpc
 import pytest
-from avion_grpc import SERVER_FAILURES
 
 from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
 from avion_workspace.render.alerts import (
-    SERVER_FAILURE_CODES,
     cpu_cores,
     memory_bytes,
     platform_alerts,
@@ -33,11 +30,6 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(scope="module")
 def platforms() -> dict[str, Platform]:
     return load_platforms(ROOT / "config")
-
-
-def test_server_failure_codes_are_avion_grpcs() -> None:
-    assert set(SERVER_FAILURE_CODES) == {code.value[0] for code in SERVER_FAILURES}
-    assert grpc.StatusCode.NOT_FOUND.value[0] not in SERVER_FAILURE_CODES
 
 
 def test_every_service_has_the_five_kinds_of_alert(platforms: dict[str, Platform]) -> None:
