@@ -68,6 +68,16 @@ def coverage(session: nox.Session) -> None:
         session.error(f"coverage below {COVERAGE_FAIL_UNDER:g}% in: {', '.join(below)}")
 
 
+@nox.session
+def rules(session: nox.Session) -> None:
+    """promtool check/test rules, amtool check-config and the dashboard checks (rendered files)."""
+    session.install("-e", ".")
+    for tool in ("promtool", "amtool"):
+        session.run("inv", "tools.install", "--names", tool)
+    env = {"PATH": f"{ROOT / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    session.run("inv", "monitoring.check", env=env)
+
+
 @nox.session(name="render-check")
 def render_check(session: nox.Session) -> None:
     """Fail when committed generated files differ from what config renders."""

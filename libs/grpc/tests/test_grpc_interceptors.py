@@ -9,6 +9,7 @@ import grpc
 import pytest
 from avion_errors import NOT_FOUND
 from avion_grpc import (
+    CALL_DURATION,
     GrpcServer,
     LoggingInterceptor,
     TracingInterceptor,
@@ -161,7 +162,12 @@ async def test_unknown_methods_are_unimplemented_and_not_wrapped(harness: Harnes
 
 def test_default_interceptors_are_ordered_outermost_first() -> None:
     names = [type(i).__name__ for i in default_interceptors()]
-    assert names == ["LoggingInterceptor", "RecoveryInterceptor", "DomainErrorInterceptor"]
+    assert names == [
+        "MetricsInterceptor",
+        "LoggingInterceptor",
+        "RecoveryInterceptor",
+        "DomainErrorInterceptor",
+    ]
     with_tracing = default_interceptors(tracer_provider=NoOpTracerProvider())
     assert [type(i).__name__ for i in with_tracing] == ["TracingInterceptor", *names]
 
@@ -200,3 +206,18 @@ async def test_without_recovery_a_crash_is_unknown_and_logged_with_its_traceback
         assert (cancelled["status"], cancelled["log_level"]) == ("CANCELLED", "info")
         crash_span = telemetry.finished_spans()[0]
         assert [event.name for event in crash_span.events] == ["exception"]
+
+
+@pytest.mark.anyio
+async def test_every_call_is_measured_with_its_method_and_status_code(harness: Harness) -> None:
+    await harness.say(b"hi")
+    await harness.say(b"hi")
+    with capture_logs(), pytest.raises(grpc.aio.AioRpcError):
+        await harness.say(b"crash")
+    points = {
+        (attrs["rpc.method"], attrs["rpc.grpc.status_code"]): count
+        for attrs, count in harness.telemetry.metric_points(CALL_DURATION)
+    }
+    assert points == {("Say", 0): 2, ("Say", grpc.StatusCode.INTERNAL.value[0]): 1}
+    attrs = harness.telemetry.metric_points(CALL_DURATION)[0][0]
+    assert (attrs["rpc.system"], attrs["rpc.service"]) == ("grpc", SERVICE)

@@ -247,7 +247,10 @@ def run_lint(
         policy_scan=policy_scan,
     )
     for label in report.checked:
-        print(f"checked  {label}: helm lint --strict, helm template, kubernetes-validate --strict")
+        print(
+            f"checked  {label}: helm lint --strict, helm template, "
+            "kubernetes-validate --strict, custom resources against their CRDs"
+        )
     if policy_scan:
         skipped = ", ".join(sorted(CHECKOV_SKIPS))
         print(
@@ -257,7 +260,19 @@ def run_lint(
     print(f"charts OK: {len(report.checked)} chart x environment combination(s)")
 
 
+def run_monitoring_check(config_dir: str | None) -> None:
+    from avion_workspace.config import load_platforms
+    from avion_workspace.deploy.monitoring_check import check_monitoring, raise_for
+
+    report = check_monitoring(find_root(), load_platforms(resolve_config_dir(config_dir)))
+    for label in report.checked:
+        print(f"checked  {label}")
+    raise_for(report)
+    print(f"monitoring OK: {len(report.checked)} check(s)")
+
+
 def run_install_tools() -> None:
+    from avion_workspace.deploy.crds import CRD_SOURCES, CRDS_DIR, fetch_crds
     from avion_workspace.deploy.tools import CHECKOV_VERSION, install_checkov
     from avion_workspace.tools import TOOLS, install_tool
 
@@ -266,6 +281,9 @@ def run_install_tools() -> None:
     print(f"{'installed' if fresh else 'present  '} helm {TOOLS['helm'].version} -> {path}")
     path, fresh = install_checkov(root)
     print(f"{'installed' if fresh else 'present  '} checkov {CHECKOV_VERSION} -> {path}")
+    fetch_crds(root)
+    for source in CRD_SOURCES:
+        print(f"present   CRDs of {source.module}@{source.version} -> {CRDS_DIR}/{source.folder}")
 
 
 def run_push(

@@ -4,7 +4,8 @@ For each chart (the service charts and the avion-cluster chart) and each environ
 1. ``helm lint --strict`` with the environment's values (values.schema.json applies);
 2. ``helm template --kube-version`` to the manifests that would be applied;
 3. strict Kubernetes schema validation of every manifest (kubernetes-validate ``--strict``,
-   schemas bundled in the package); the ServiceMonitor CRD against our vendored schema;
+   schemas bundled in the package); custom resources (CloudNativePG, monitoring.coreos.com)
+   against their CRDs' schemas, fetched from the operators' Go modules (:mod:`.crds`);
 then one checkov ``--framework kubernetes`` scan of all rendered manifests, with the skipped
 checks listed in :data:`CHECKOV_SKIPS`, each with its reason.
 Library charts are vendored into a temporary copy of the app chart (``helm dependency build``
@@ -28,11 +29,19 @@ import jsonschema
 import yaml
 
 from avion_workspace.config.model import Platform
+from avion_workspace.deploy.crds import crd_validators
 from avion_workspace.deploy.tools import KUBE_VERSION, kubernetes_validate, require_checkov
 from avion_workspace.errors import AvionError, Problem
 from avion_workspace.process import CommandRunner, run_command
 from avion_workspace.render.charts import CHARTS_DIR, LIBRARY
-from avion_workspace.render.infrastructure import CLUSTER_CHART, CLUSTER_CHART_DIR, INFRA_DIR
+from avion_workspace.render.infrastructure import (
+    CLUSTER_CHART,
+    DATASTORES_CHART,
+    INFRA_DIR,
+    LOCAL_CHARTS,
+    OBSERVABILITY_CHART,
+)
+from avion_workspace.render.observability import MONITORING_NAMESPACE
 from avion_workspace.tools import require_tool
 
 # checkov checks we skip, and why. Everything else must pass.
@@ -42,7 +51,8 @@ CHECKOV_SKIPS: Mapping[str, str] = {
     "CKV_K8S_15": "release tags are immutable, so IfNotPresent is correct and saves pulls; "
     "Always would only matter for mutable tags",
 }
-# Kinds that are CRDs, validated against vendored schemas instead of Kubernetes' own.
+# A vendored ServiceMonitor schema, for checks without the Go toolchain (unit tests); lint_charts
+# validates every custom resource against the schemas fetched by deploy/crds.py.
 CRD_SCHEMAS: Mapping[tuple[str, str], str] = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "servicemonitor-monitoring-v1.json",
 }
@@ -87,22 +97,27 @@ def lint_targets(
             f"unknown environment {unknown[0]!r}", hint=f"known: {', '.join(platforms)}"
         )
     services = list(next(iter(platforms.values())).services)
-    names = [*services, CLUSTER_CHART]
+    names = [*services, *LOCAL_CHARTS]
     if chart is not None and chart not in names:
         raise AvionError(f"unknown chart {chart!r}", hint=f"charts: {', '.join(names)}")
     targets = []
     for name in names if chart is None else [chart]:
         for e in envs:
             platform = platforms[e]
-            if name == CLUSTER_CHART:
+            if name in LOCAL_CHARTS:
+                namespace = {
+                    CLUSTER_CHART: "kube-system",
+                    DATASTORES_CHART: platform.environment.namespace,
+                    OBSERVABILITY_CHART: MONITORING_NAMESPACE,
+                }[name]
                 targets.append(
                     LintTarget(
                         name,
-                        CLUSTER_CHART_DIR,
+                        f"{INFRA_DIR}/charts/{name}",
                         e,
-                        CLUSTER_CHART,
-                        "kube-system",
-                        (f"{INFRA_DIR}/values/{e}/{CLUSTER_CHART}.yaml",),
+                        name,
+                        namespace,
+                        (f"{INFRA_DIR}/values/{e}/{name}.yaml",),
                     )
                 )
             elif name in platform.services:
@@ -178,12 +193,22 @@ def crd_validator(filename: str) -> jsonschema.Draft202012Validator:
     return jsonschema.Draft202012Validator(json.loads(text))
 
 
-def crd_problems(label: str, docs: Iterable[dict[str, Any]]) -> list[Problem]:
-    """Validate CRD-kind documents against their vendored schemas."""
+Validators = Mapping[tuple[str, str], jsonschema.protocols.Validator]
+
+
+def vendored_validators() -> dict[tuple[str, str], jsonschema.protocols.Validator]:
+    return {key: crd_validator(filename) for key, filename in CRD_SCHEMAS.items()}
+
+
+def crd_problems(
+    label: str, docs: Iterable[dict[str, Any]], validators: Validators | None = None
+) -> list[Problem]:
+    """Validate custom resources against their CRD schemas (default: the vendored ones)."""
+    known = validators if validators is not None else vendored_validators()
     problems = []
     for doc in docs:
         key = (str(doc.get("apiVersion")), str(doc.get("kind")))
-        validator = crd_validator(CRD_SCHEMAS[key])
+        validator = known[key]
         name = doc.get("metadata", {}).get("name", "?")
         for error in sorted(validator.iter_errors(doc), key=lambda e: list(e.absolute_path)):
             where = "$" + "".join(
@@ -255,6 +280,7 @@ def lint_charts(
     helm = str(require_tool(root, "helm"))
     validate = str(kubernetes_validate(root))
     checkov = str(require_checkov(root)) if policy_scan else ""
+    validators = {**vendored_validators(), **crd_validators(root)}
     report = LintReport()
     for target in lint_targets(platforms, chart=chart, env=env):
         label = f"{target.chart} ({target.env})"
@@ -274,7 +300,7 @@ def lint_charts(
                 )
                 continue
         report.manifests[f"{target.chart}-{target.env}.yaml"] = rendered.stdout
-        report.problems += _validate_manifests(label, rendered.stdout, validate, runner)
+        report.problems += _validate_manifests(label, rendered.stdout, validate, runner, validators)
         report.checked.append(label)
     if policy_scan and report.manifests:
         with tempfile.TemporaryDirectory(prefix="avion-manifests-") as tmp:
@@ -287,12 +313,12 @@ def lint_charts(
 
 
 def _validate_manifests(
-    label: str, text: str, validate: str, runner: CommandRunner
+    label: str, text: str, validate: str, runner: CommandRunner, validators: Validators
 ) -> list[Problem]:
     docs = _documents(text)
-    crds = [d for d in docs if (str(d.get("apiVersion")), str(d.get("kind"))) in CRD_SCHEMAS]
+    crds = [d for d in docs if (str(d.get("apiVersion")), str(d.get("kind"))) in validators]
     core = [d for d in docs if d not in crds]
-    problems = crd_problems(label, crds)
+    problems = crd_problems(label, crds, validators)
     if core:
         with tempfile.NamedTemporaryFile(
             "w", suffix=".yaml", encoding="utf-8", delete=False

@@ -24,6 +24,7 @@ from avion_workspace.infra.lifecycle import (
     recorded_backend,
     require_components,
 )
+from avion_workspace.infra.monitoring import reset_local_monitoring, stop_local_monitoring
 from avion_workspace.infra.stack import (
     COMPONENTS,
     Backend,
@@ -182,10 +183,16 @@ def _backend(ws: Workspace) -> tuple[Backend, str]:
     return make_backend(name, ws.root, ws.platform, ws.credentials()), name
 
 
-def run_up(backend: str | None, config_dir: str | None) -> None:
+def run_up(backend: str | None, config_dir: str | None, *, monitoring: bool = False) -> None:
     started = time.monotonic()
     out = console()
-    bring_up(Workspace.load(config_dir), backend, out, migrate=False)
+    ws = Workspace.load(config_dir)
+    bring_up(ws, backend, out, migrate=False)
+    if monitoring:
+        from avion_workspace.infra.monitoring import start_local_monitoring
+
+        prometheus = start_local_monitoring(ws.root, ws.platform)
+        out.print(f"prometheus: {prometheus.url} (alert rules of infrastructure/monitoring/local)")
     out.print(f"stack up in {time.monotonic() - started:.1f}s")
 
 
@@ -193,6 +200,8 @@ def run_down(config_dir: str | None) -> None:
     ws = Workspace.load(config_dir)
     backend, name = _backend(ws)
     stopped = backend.down()
+    if stop_local_monitoring(ws.root):
+        stopped.append("prometheus")
     if stopped:
         print(
             f"stopped ({name}): {', '.join(stopped)}; data kept under .avion/ (or docker volumes)"
@@ -240,6 +249,8 @@ def run_reset(config_dir: str | None, *, yes: bool) -> None:
     ):
         print("nothing deleted")
         return
-    removed = backend.reset()
+    # Before the backend's reset, which may delete the state folder holding its pid file.
+    monitoring = reset_local_monitoring(ws.root)
+    removed = backend.reset() + (["prometheus"] if monitoring else [])
     print("deleted: " + (", ".join(removed) if removed else "nothing (no data)"))
     print("run `inv setup` to bring up a fresh stack")

@@ -13,6 +13,7 @@ from avion_workspace import localenv
 from avion_workspace.config.model import Platform
 from avion_workspace.render.charts import charts
 from avion_workspace.render.infrastructure import infrastructure
+from avion_workspace.render.monitoring import monitoring
 from avion_workspace.render.plan import (
     PLATFORM_SOURCE,
     GeneratedFile,
@@ -87,6 +88,7 @@ RENDERERS: tuple[Renderer, ...] = (
     migration_folders,
     charts,
     infrastructure,
+    monitoring,
     workflows,
     service_scaffolding,
 )

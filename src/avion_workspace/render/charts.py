@@ -17,14 +17,15 @@ from typing import Any
 
 from avion_workspace.config.model import Platform, Service
 from avion_workspace.errors import AvionError
+from avion_workspace.render.alerts import service_rule_values
 from avion_workspace.render.infrastructure import (
     INGRESS_NAMESPACE,
-    MONITORING_NAMESPACE,
     PRIVATE_RANGES,
     datastore_endpoints,
     json_file,
     yaml_file,
 )
+from avion_workspace.render.observability import MONITORING_NAMESPACE
 from avion_workspace.render.plan import GeneratedFile, RenderContext, stamp
 
 SCHEMA_SOURCE = "config/schema/platform.schema.json"
@@ -212,6 +213,7 @@ def chart_values(platform: Platform, service: Service) -> dict[str, Any]:
                 "labels": {"release": "kube-prometheus-stack"},
             },
         },
+        "prometheusRule": service_rule_values(platform, service),
         "ingress": {
             "enabled": True,
             "className": "nginx",
@@ -301,6 +303,23 @@ def values_schema(workspace_schema: Mapping[str, Any]) -> dict[str, Any]:
         },
         "oneOf": [{"required": ["podLabels"]}, {"required": ["ipBlock"]}],
     }
+    rule = _object(
+        {
+            "alert": {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9]*$"},
+            "expr": {"type": "string", "minLength": 1},
+            "for": {"$ref": "#/$defs/duration"},
+            "labels": labels,
+            "annotations": _object(
+                {
+                    "summary": {"type": "string"},
+                    "description": {"type": "string"},
+                    "runbook_url": {"type": "string", "pattern": "^https://"},
+                },
+                required=["summary", "runbook_url"],
+            ),
+        },
+        required=["alert", "expr", "labels", "annotations"],
+    )
     schema: dict[str, Any] = {
         "$schema": "https://json-schema.org/draft-07/schema#",
         "title": "Avion service chart values",
@@ -435,6 +454,15 @@ def values_schema(workspace_schema: Mapping[str, Any]) -> dict[str, Any]:
                     },
                     required=["enabled", "path", "serviceMonitor"],
                 ),
+                "prometheusRule": _object(
+                    {
+                        "enabled": {"type": "boolean"},
+                        "interval": {"$ref": "#/$defs/duration"},
+                        "labels": labels,
+                        "rules": {"type": "array", "items": rule},
+                    },
+                    required=["enabled", "interval", "rules"],
+                ),
                 "ingress": _object(
                     {
                         "enabled": {"type": "boolean"},
@@ -499,6 +527,7 @@ def values_schema(workspace_schema: Mapping[str, Any]) -> dict[str, Any]:
                 "podDisruptionBudget",
                 "topologySpread",
                 "metrics",
+                "prometheusRule",
                 "ingress",
                 "migrations",
                 "networkPolicy",

@@ -1,11 +1,13 @@
 """Kubernetes infrastructure rendered from config: the pinned upstream releases and their values.
 
-Everything the application charts depend on in a cluster (ingress controller, PostgreSQL HA,
-Redis Sentinel, object storage, search, monitoring, logs) is an upstream Helm chart pinned here,
-with per-environment values computed from the platform model. The same release list feeds the
-rendered ``helmfile.yaml`` and ``inv deploy``: one source, so the two cannot disagree.
-Also the local cluster's kind config and the ``avion-cluster`` chart (namespaces, StorageClass,
-default NetworkPolicies).
+Everything the application charts depend on in a cluster (ingress controller, the CloudNativePG
+operator, Redis with Sentinel, object storage, search, monitoring, logs) is an upstream Helm
+chart pinned here, with per-environment values computed from the platform model. The same
+release list feeds the rendered ``helmfile.yaml`` and ``inv deploy``: one source, so the two
+cannot disagree. Also the local cluster's kind config and the workspace's own charts:
+``avion-cluster`` (namespaces, StorageClass, default NetworkPolicies), ``avion-datastores``
+(the PostgreSQL cluster, its poolers and backups, as CloudNativePG resources) and
+``avion-observability`` (platform alert rules and Grafana dashboards).
 """
 
 from __future__ import annotations
@@ -19,13 +21,36 @@ from typing import Any
 import yaml
 
 from avion_workspace.config.model import Platform
+from avion_workspace.localenv import redis_users
+from avion_workspace.render.alerts import BACKUP_SCHEDULE, PLATFORM_GROUP, rule_groups
+from avion_workspace.render.observability import (
+    DASHBOARD_LABEL,
+    MONITORING_NAMESPACE,
+    PROMETHEUS_DATASOURCE_UID,
+    SLACK_SECRET,
+    alertmanager_config,
+    alloy_values,
+    loki_datasource,
+)
 from avion_workspace.render.plan import PLATFORM_SOURCE, GeneratedFile, RenderContext, stamp
 
 INFRA_DIR = "infrastructure/kubernetes"
 CLUSTER_CHART = "avion-cluster"
 CLUSTER_CHART_DIR = f"{INFRA_DIR}/charts/{CLUSTER_CHART}"
+DATASTORES_CHART = "avion-datastores"
+OBSERVABILITY_CHART = "avion-observability"
+LOCAL_CHARTS = (CLUSTER_CHART, DATASTORES_CHART, OBSERVABILITY_CHART)
+PG_CLUSTER = "avion-postgres"
+PG_POOLER_RW = f"{PG_CLUSTER}-pooler-rw"
+PG_POOLER_RO = f"{PG_CLUSTER}-pooler-ro"
+# CloudNativePG's own PostgreSQL images (the operator's project builds and patches them).
+PG_IMAGE = "ghcr.io/cloudnative-pg/postgresql"
+PG_IMAGE_TAG = "17.6"
+CNPG_NAMESPACE = "cnpg-system"
+REDIS_RELEASE = "redis-ha"
+REDIS_MASTER_SET = "avion"
+REDIS_ACL_SECRET = "redis-acl-credentials"  # noqa: S105 - a Secret's name  # pragma: allowlist secret
 INGRESS_NAMESPACE = "ingress-nginx"
-MONITORING_NAMESPACE = "monitoring"
 BACKUP_BUCKET = "avion-backups"
 # Private address ranges: egress to "the internet" (S3) excludes them.
 PRIVATE_RANGES = ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16")
@@ -55,7 +80,6 @@ class UpstreamChart:
         return f"{self.chart}-{self.version}.tgz from the Helm repository {self.repository}"
 
 
-BITNAMI = "oci://registry-1.docker.io/bitnamicharts"
 GRAFANA = "https://grafana.github.io/helm-charts"
 
 # Pinned upstream charts. Upgrading one is a reviewed change of this table.
@@ -63,8 +87,13 @@ UPSTREAM: Mapping[str, UpstreamChart] = {
     "ingress-nginx": UpstreamChart(
         "ingress-nginx", "https://kubernetes.github.io/ingress-nginx", "4.12.0", "ingress-nginx"
     ),
-    "postgresql-ha": UpstreamChart("postgresql-ha", BITNAMI, "16.3.2", "bitnami"),
-    "redis": UpstreamChart("redis", BITNAMI, "20.11.3", "bitnami"),
+    # The operator (1.27.x); the Cluster, Poolers and backups are the avion-datastores chart.
+    "cloudnative-pg": UpstreamChart(
+        "cloudnative-pg", "https://cloudnative-pg.github.io/charts", "0.26.1", "cnpg"
+    ),
+    "redis-ha": UpstreamChart(
+        "redis-ha", "https://dandydeveloper.github.io/charts", "4.38.0", "dandydeveloper"
+    ),
     "minio": UpstreamChart("minio", "https://charts.min.io", "5.4.0", "minio"),
     "meilisearch": UpstreamChart(
         "meilisearch",
@@ -79,7 +108,7 @@ UPSTREAM: Mapping[str, UpstreamChart] = {
         "prometheus-community",
     ),
     "loki": UpstreamChart("loki", GRAFANA, "6.30.1", "grafana"),
-    "promtail": UpstreamChart("promtail", GRAFANA, "6.17.0", "grafana"),
+    "alloy": UpstreamChart("alloy", GRAFANA, "1.5.3", "grafana"),
 }
 
 
@@ -120,22 +149,16 @@ def uses_minio(platform: Platform) -> bool:
 def datastore_endpoints(platform: Platform) -> dict[str, DatastoreEndpoint]:
     """The in-cluster datastores, as the infrastructure releases run them in the app namespace."""
     endpoints = {
-        # Services talk to pgpool, never to a PostgreSQL node directly.
+        # Services talk to the PgBouncer pooler, never to a PostgreSQL instance directly.
         "postgres": DatastoreEndpoint(
-            "postgres",
-            "postgresql-ha-pgpool",
-            (5432,),
-            {
-                "app.kubernetes.io/instance": "postgresql-ha",
-                "app.kubernetes.io/component": "pgpool",
-            },
+            "postgres", PG_POOLER_RW, (5432,), {"cnpg.io/poolerName": PG_POOLER_RW}
         ),
         # Sentinel-aware clients ask a sentinel (26379) for the master, then talk to it (6379).
         "redis": DatastoreEndpoint(
             "redis",
-            "redis",
+            REDIS_RELEASE,
             (6379, 26379),
-            {"app.kubernetes.io/instance": "redis", "app.kubernetes.io/component": "node"},
+            {"app": REDIS_RELEASE, "release": REDIS_RELEASE},
         ),
         "meilisearch": DatastoreEndpoint(
             "meilisearch", "meilisearch", (7700,), {"app.kubernetes.io/instance": "meilisearch"}
@@ -215,88 +238,160 @@ def ingress_values(platform: Platform) -> dict[str, Any]:
     return {"controller": controller}
 
 
-def postgres_values(platform: Platform) -> dict[str, Any]:
-    """PostgreSQL HA (repmgr) behind pgpool-II, one database and owner per service.
+def _instances(platform: Platform) -> int:
+    """PostgreSQL instances: one per zone, three across three zones, one where there are none."""
+    return min(3, len(platform.environment.zones)) or 1
 
-    Backups are not this chart's: the avion-cluster chart's CronJob dumps every database to the
-    backups bucket (see :func:`backup_job`).
+
+def postgres_cluster_values(platform: Platform) -> dict[str, Any]:
+    """The CloudNativePG ``Cluster``: instances across zones, a role and database per service.
+
+    High availability is the operator's (streaming replicas, automatic failover); backups are
+    barman-cloud base backups plus continuous WAL archiving to the backups bucket.
     """
-    nodes = _replicas(platform, 3, 2 if platform.environment.zones else 1)
-    databases = list(platform.postgres.databases.values())
-    init_sql = "\n".join(
-        f"CREATE ROLE {db.owner} LOGIN;\nCREATE DATABASE {db.name} OWNER {db.owner};"
-        for db in databases
-    )
-    return {
-        "global": {"defaultStorageClass": "avion-standard"},
-        "postgresql": {
-            "replicaCount": nodes,
-            "existingSecret": "postgresql-ha-credentials",
-            "initdbScripts": {"00-avion-databases.sql": init_sql + "\n"},
-            "resources": _datastore_resources(platform),
-            "topologySpreadConstraints": _zone_spread(
-                {
-                    "app.kubernetes.io/instance": "postgresql-ha",
-                    "app.kubernetes.io/component": "postgresql",
-                }
-            )
-            if platform.environment.zones
-            else [],
-        },
-        "pgpool": {
-            "replicaCount": _replicas(platform, 2, 1),
-            "existingSecret": "postgresql-ha-pgpool-credentials",
-            "resources": _datastore_resources(platform),
-        },
-        "persistence": {"enabled": True, "size": "50Gi" if platform.environment.zones else "8Gi"},
-        "metrics": {"enabled": True, "serviceMonitor": {"enabled": True}},
-    }
-
-
-def backup_job(platform: Platform) -> dict[str, Any]:
-    """The scheduled dump of every service database to the backups bucket."""
-    endpoint = datastore_endpoints(platform)["object_storage"]
-    scheme = "https" if endpoint.kind == "s3" else "http"
-    return {
-        "enabled": True,
-        "schedule": "17 2 * * *",
-        "image": "docker.io/bitnami/postgresql:17",
-        "uploaderImage": "docker.io/minio/mc:RELEASE.2025-08-13T08-35-41Z",
-        "bucket": BACKUP_BUCKET,
-        "endpoint": f"{scheme}://{endpoint.host}:{endpoint.ports[0]}",
-        "pgHost": "postgresql-ha-pgpool",
-        "databases": sorted(platform.postgres.databases),
+    zones = platform.environment.zones
+    store = datastore_endpoints(platform)["object_storage"]
+    backup: dict[str, Any] = {
+        "destinationPath": f"s3://{BACKUP_BUCKET}/postgres/{platform.environment.name}",
         "credentialsSecret": "avion-backup-credentials",
-        "retentionDays": platform.object_storage.buckets[BACKUP_BUCKET].expire_days or 30,
+        "retentionPolicy": f"{platform.object_storage.buckets[BACKUP_BUCKET].expire_days or 30}d",
+        "schedule": BACKUP_SCHEDULE,
     }
+    if store.kind != "s3":
+        backup["endpointURL"] = f"http://{store.host}:{store.ports[0]}"
+    return {
+        "name": PG_CLUSTER,
+        "instances": _instances(platform),
+        "image": f"{PG_IMAGE}:{PG_IMAGE_TAG}",
+        "storage": {"size": "50Gi" if zones else "8Gi", "storageClass": "avion-standard"},
+        "resources": _datastore_resources(platform),
+        # Required anti-affinity on the zone where there are zones: one instance per zone.
+        "affinity": {
+            "enablePodAntiAffinity": True,
+            "podAntiAffinityType": "required" if len(zones) >= 3 else "preferred",
+            "topologyKey": "topology.kubernetes.io/zone" if zones else "kubernetes.io/hostname",
+        },
+        "roles": [
+            {
+                "name": db.owner,
+                "passwordSecret": f"postgres-{db.owner.replace('_', '-')}-credentials",
+            }
+            for db in platform.postgres.databases.values()
+        ],
+        "databases": [
+            {"name": db.name, "owner": db.owner} for db in platform.postgres.databases.values()
+        ],
+        "backup": backup,
+        # PgBouncer in front, the role pgpool-II has in the seed: pooling, and a read-only
+        # endpoint spreading reads over the replicas.
+        "poolers": [
+            {
+                "name": PG_POOLER_RW,
+                "type": "rw",
+                "instances": _replicas(platform, 2, 1),
+                # Session pooling: migrations hold session advisory locks.
+                "poolMode": "session",
+                "maxClientConn": "1000",
+                "defaultPoolSize": "20",
+            },
+            {
+                "name": PG_POOLER_RO,
+                "type": "ro",
+                "instances": _replicas(platform, 2, 1),
+                "poolMode": "transaction",
+                "maxClientConn": "1000",
+                "defaultPoolSize": "20",
+            },
+        ],
+    }
+
+
+def datastores_values(platform: Platform) -> dict[str, Any]:
+    """Values of the avion-datastores chart (installed in the application namespace)."""
+    return {
+        "environment": platform.environment.name,
+        "postgres": postgres_cluster_values(platform),
+        # The ACL rules of the redis-acl-credentials Secret's users.acl, passwords left out (see the chart).
+        "redisAcl": [{"user": u, "rule": r} for u, r in redis_acl_rules(platform).items()],
+    }
+
+
+def observability_values(platform: Platform) -> dict[str, Any]:
+    """Values of the avion-observability chart: the platform's alert rule group."""
+    group = next(g for g in rule_groups(platform) if g.name == PLATFORM_GROUP)
+    return {
+        "environment": platform.environment.name,
+        "dashboardLabel": DASHBOARD_LABEL,
+        "platformRules": {
+            "name": group.name,
+            "interval": group.interval,
+            "rules": [a.rule() for a in group.alerts],
+        },
+    }
+
+
+def cnpg_operator_values(platform: Platform) -> dict[str, Any]:
+    return {
+        "replicaCount": _replicas(platform, 2, 1),
+        "monitoring": {"podMonitorEnabled": True},
+        "resources": _datastore_resources(platform),
+    }
+
+
+def redis_acl_rules(platform: Platform) -> dict[str, str]:
+    """ACL rules (passwords left out) of the cluster's Redis, as locally: the ``default`` user
+    is the admin (Sentinel, replication and the exporter use it), then one user per service."""
+    rules = {"default": "on <password> ~* &* +@all"}
+    for user in redis_users(platform):
+        rules[user.name] = " ".join(user.acl_rule("<password>"))
+    return rules
 
 
 def redis_values(platform: Platform) -> dict[str, Any]:
-    """Redis with Sentinel for failover, AOF persistence, ACL users per service."""
-    replicas = _replicas(platform, 3, 2 if platform.environment.zones else 1)
+    """Redis with Sentinel (redis-ha: the Redis project's own image), AOF on, ACL users.
+
+    The ACL file (one user per service, key and channel patterns as config grants them) is the
+    ``redis-acl-credentials`` Secret, written at deploy time with the services' passwords.
+    """
+    replicas = _replicas(platform, 3, 1)
+    config: dict[str, Any] = {
+        "appendonly": "yes" if platform.redis.persistence else "no",
+        "appendfsync": "everysec",
+        "aclfile": "/etc/redis-acl/users.acl",
+        "min-replicas-to-write": 1 if replicas > 1 else 0,
+        "min-replicas-max-lag": 5,
+        "maxmemory-policy": "volatile-lru",
+    }
     return {
-        "global": {"defaultStorageClass": "avion-standard"},
-        "architecture": "replication",
-        "auth": {
-            "enabled": True,
-            "existingSecret": "redis-credentials",
-            "existingSecretPasswordKey": "redis-password",
-        },
-        "sentinel": {"enabled": True, "quorum": max(1, replicas // 2 + 1), "masterSet": "avion"},
-        "replica": {
-            "replicaCount": replicas,
-            "persistence": {"enabled": platform.redis.persistence, "size": "8Gi"},
+        "image": {"tag": f"{platform.redis.version}-alpine"},
+        "replicas": replicas,
+        "hardAntiAffinity": len(platform.environment.zones) >= 3,
+        "auth": True,
+        "existingSecret": "redis-credentials",
+        "redis": {
+            "masterGroupName": REDIS_MASTER_SET,
+            "config": config,
             "resources": _datastore_resources(platform),
-            "topologySpreadConstraints": _zone_spread(
-                {"app.kubernetes.io/instance": "redis", "app.kubernetes.io/component": "node"}
-            )
-            if platform.environment.zones
-            else [],
+            "extraVolumeMounts": [
+                {"name": "redis-acl", "mountPath": "/etc/redis-acl", "readOnly": True}
+            ],
         },
-        "commonConfiguration": "appendonly yes\nappendfsync everysec\n"
-        if platform.redis.persistence
-        else "appendonly no\n",
-        "metrics": {"enabled": True, "serviceMonitor": {"enabled": True}},
+        "extraVolumes": [{"name": "redis-acl", "secret": {"secretName": REDIS_ACL_SECRET}}],
+        "sentinel": {"quorum": max(1, replicas // 2 + 1)},
+        "persistentVolume": {
+            "enabled": platform.redis.persistence,
+            "storageClass": "avion-standard",
+            "size": "8Gi",
+        },
+        "topologySpreadConstraints": {
+            "enabled": bool(platform.environment.zones),
+            "maxSkew": 1,
+            "topologyKey": "topology.kubernetes.io/zone",
+            "whenUnsatisfiable": "DoNotSchedule"
+            if len(platform.environment.zones) >= 3
+            else "ScheduleAnyway",
+        },
+        "exporter": {"enabled": True, "serviceMonitor": {"enabled": True}},
     }
 
 
@@ -325,7 +420,11 @@ def minio_values(platform: Platform) -> dict[str, Any]:
 def meilisearch_values(platform: Platform) -> dict[str, Any]:
     return {
         "image": {"tag": f"v{platform.search.version}"},
-        "environment": {"MEILI_ENV": "development" if _is_local(platform) else "production"},
+        "environment": {
+            "MEILI_ENV": "development" if _is_local(platform) else "production",
+            # /metrics (index count, database size) for the data stores dashboard.
+            "MEILI_EXPERIMENTAL_ENABLE_METRICS": "true",
+        },
         "auth": {"existingMasterKeySecret": "meilisearch-credentials"},  # pragma: allowlist secret
         "persistence": {"enabled": True, "storageClass": "avion-standard", "size": "10Gi"},
         "serviceMonitor": {"enabled": True},
@@ -334,12 +433,14 @@ def meilisearch_values(platform: Platform) -> dict[str, Any]:
 
 
 def monitoring_values(platform: Platform) -> dict[str, Any]:
-    receivers = [{"name": r} for r in platform.monitoring.alert_receivers]
+    """kube-prometheus-stack: Prometheus, Alertmanager (Slack), Grafana with Loki and dashboards."""
     return {
         "prometheus": {
             "prometheusSpec": {
                 "scrapeInterval": platform.monitoring.scrape_interval,
                 "retention": platform.monitoring.retention,
+                # Alertmanager's routes and inhibitions match on the environment.
+                "externalLabels": {"environment": platform.environment.name},
                 # Pick up every ServiceMonitor, not only those labelled with this release.
                 "serviceMonitorSelectorNilUsesHelmValues": False,
                 "podMonitorSelectorNilUsesHelmValues": False,
@@ -348,20 +449,21 @@ def monitoring_values(platform: Platform) -> dict[str, Any]:
             }
         },
         "alertmanager": {
-            "config": {
-                "route": {"receiver": receivers[0]["name"], "group_by": ["alertname", "namespace"]},
-                "receivers": receivers,
-            }
+            # The Slack webhook: a Secret mounted as a file, read through api_url_file.
+            "alertmanagerSpec": {"secrets": [SLACK_SECRET], "replicas": _replicas(platform, 3, 1)},
+            "config": alertmanager_config(platform),
         },
         "grafana": {
-            "additionalDataSources": [
-                {
-                    "name": "Loki",
-                    "type": "loki",
-                    "url": f"http://loki-gateway.{MONITORING_NAMESPACE}.svc",
-                    "access": "proxy",
-                }
-            ]
+            "sidecar": {
+                "datasources": {"uid": PROMETHEUS_DATASOURCE_UID},
+                "dashboards": {
+                    "enabled": True,
+                    "label": DASHBOARD_LABEL,
+                    "labelValue": "1",
+                    "searchNamespace": MONITORING_NAMESPACE,
+                },
+            },
+            "additionalDataSources": [loki_datasource()],
         },
     }
 
@@ -385,7 +487,11 @@ def loki_values(platform: Platform) -> dict[str, Any]:
         "loki": {
             "auth_enabled": False,
             "commonConfig": {"replication_factor": 1},
-            "limits_config": {"retention_period": f"{days * 24}h"},
+            "limits_config": {
+                "retention_period": f"{days * 24}h",
+                # The trace id travels as structured metadata, not as a label.
+                "allow_structured_metadata": True,
+            },
             "compactor": {"retention_enabled": True, "delete_request_store": "s3"},
             "schemaConfig": {
                 "configs": [
@@ -407,14 +513,6 @@ def loki_values(platform: Platform) -> dict[str, Any]:
     }
 
 
-def promtail_values(platform: Platform) -> dict[str, Any]:
-    return {
-        "config": {
-            "clients": [{"url": f"http://loki-gateway.{MONITORING_NAMESPACE}.svc/loki/api/v1/push"}]
-        }
-    }
-
-
 def _datastore_resources(platform: Platform) -> dict[str, Any]:
     if platform.environment.zones:
         return {"requests": {"cpu": "250m", "memory": "512Mi"}, "limits": {"memory": "2Gi"}}
@@ -422,7 +520,7 @@ def _datastore_resources(platform: Platform) -> dict[str, Any]:
 
 
 def cluster_values(platform: Platform) -> dict[str, Any]:
-    """Values of the avion-cluster chart: namespaces, StorageClass, default policies, backups."""
+    """Values of the avion-cluster chart: namespaces, StorageClass, default policies."""
     app_ns = platform.environment.namespace
     local = _is_local(platform)
     storage: dict[str, Any]
@@ -439,8 +537,9 @@ def cluster_values(platform: Platform) -> dict[str, Any]:
             "volumeBindingMode": "WaitForFirstConsumer",
         }
     datastores = [
-        {"name": "postgresql-ha", "podLabels": {"app.kubernetes.io/instance": "postgresql-ha"}},
-        {"name": "redis", "podLabels": {"app.kubernetes.io/instance": "redis"}},
+        # CloudNativePG labels every pod of the cluster and of its poolers with cnpg.io/cluster.
+        {"name": PG_CLUSTER, "podLabels": {"cnpg.io/cluster": PG_CLUSTER}},
+        {"name": REDIS_RELEASE, "podLabels": {"release": REDIS_RELEASE}},
         {"name": "meilisearch", "podLabels": {"app.kubernetes.io/instance": "meilisearch"}},
     ]
     if uses_minio(platform):
@@ -457,7 +556,7 @@ def cluster_values(platform: Platform) -> dict[str, Any]:
         "namespaces": [
             {"name": app_ns, "podSecurity": "restricted"},
             {"name": INGRESS_NAMESPACE, "podSecurity": "baseline"},
-            # node-exporter and promtail need host access: privileged by necessity.
+            # node-exporter needs host access: privileged by necessity.
             {"name": MONITORING_NAMESPACE, "podSecurity": "privileged"},
         ],
         "storageClass": {
@@ -470,8 +569,15 @@ def cluster_values(platform: Platform) -> dict[str, Any]:
             "monitoringNamespace": MONITORING_NAMESPACE,
             "datastores": datastores,
             "objectStorage": object_storage,
+            "postgres": {
+                "cluster": PG_CLUSTER,
+                "poolers": [PG_POOLER_RW, PG_POOLER_RO],
+                "operatorNamespace": CNPG_NAMESPACE,
+                "statusPort": 8000,  # the instance manager's status endpoint
+                # The API server's address is the cluster's own; its ports are known.
+                "apiServerPorts": [443, 6443],
+            },
         },
-        "backup": backup_job(platform),
     }
 
 
@@ -486,15 +592,19 @@ def infrastructure_releases(platform: Platform) -> list[Release]:
     def upstream(name: str, namespace: str, values: dict[str, Any], *needs: str) -> Release:
         return Release(name, namespace, UPSTREAM[name], values_file(name), values, needs=needs)
 
-    releases = [
-        Release(
-            CLUSTER_CHART,
-            "kube-system",
+    def own(name: str, namespace: str, values: dict[str, Any], *needs: str) -> Release:
+        return Release(
+            name,
+            namespace,
             None,
-            values_file(CLUSTER_CHART),
-            cluster_values(platform),
-            local_chart=CLUSTER_CHART_DIR,
-        ),
+            values_file(name),
+            values,
+            local_chart=f"{INFRA_DIR}/charts/{name}",
+            needs=needs,
+        )
+
+    releases = [
+        own(CLUSTER_CHART, "kube-system", cluster_values(platform)),
         upstream(
             "kube-prometheus-stack",
             MONITORING_NAMESPACE,
@@ -504,15 +614,27 @@ def infrastructure_releases(platform: Platform) -> list[Release]:
         upstream(
             "ingress-nginx", INGRESS_NAMESPACE, ingress_values(platform), "kube-prometheus-stack"
         ),
-        upstream("postgresql-ha", app_ns, postgres_values(platform), CLUSTER_CHART),
-        upstream("redis", app_ns, redis_values(platform), CLUSTER_CHART),
+        upstream(
+            "cloudnative-pg",
+            CNPG_NAMESPACE,
+            cnpg_operator_values(platform),
+            "kube-prometheus-stack",
+        ),
+        upstream(REDIS_RELEASE, app_ns, redis_values(platform), CLUSTER_CHART),
     ]
     if uses_minio(platform):
         releases.append(upstream("minio", app_ns, minio_values(platform), CLUSTER_CHART))
     releases += [
         upstream("meilisearch", app_ns, meilisearch_values(platform), CLUSTER_CHART),
         upstream("loki", MONITORING_NAMESPACE, loki_values(platform), "kube-prometheus-stack"),
-        upstream("promtail", MONITORING_NAMESPACE, promtail_values(platform), "loki"),
+        upstream("alloy", MONITORING_NAMESPACE, alloy_values(platform), "loki"),
+        own(DATASTORES_CHART, app_ns, datastores_values(platform), "cloudnative-pg"),
+        own(
+            OBSERVABILITY_CHART,
+            MONITORING_NAMESPACE,
+            observability_values(platform),
+            "kube-prometheus-stack",
+        ),
     ]
     return releases
 
@@ -570,7 +692,9 @@ def _node(value: Any) -> yaml.Node:
     """Plain data as YAML nodes, as PyYAML's safe representer builds them (without its per-node
     dispatch and alias bookkeeping, most of the time of rendering 200 services' charts)."""
     if isinstance(value, str):
-        return yaml.ScalarNode(_TAG + "str", value)
+        # Multi-line strings (an Alloy pipeline, a Slack template) as literal blocks, readable;
+        # the emitter falls back to a quoted style where a block cannot hold the value.
+        return yaml.ScalarNode(_TAG + "str", value, style="|" if "\n" in value else None)
     if isinstance(value, bool):
         return yaml.ScalarNode(_TAG + "bool", "true" if value else "false")
     if isinstance(value, int):
@@ -585,6 +709,18 @@ def _node(value: Any) -> yaml.Node:
     raise TypeError(type(value).__name__)
 
 
+class _BlockStringDumper(_SAFE_DUMPER):  # type: ignore[misc]  # a C or Python class, by build
+    """The safe dumper, writing multi-line strings as literal blocks (as :func:`_node` does)."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_BlockStringDumper.add_representer(str, _represent_str)
+
+
 def to_yaml(data: Any) -> str:
     try:
         if not isinstance(data, dict | list):
@@ -592,7 +728,7 @@ def to_yaml(data: Any) -> str:
         node = _node(data)
     except TypeError:  # floats, dates, bare scalars: PyYAML's own representer knows them
         return yaml.dump(
-            data, Dumper=_SAFE_DUMPER, sort_keys=False, default_flow_style=False, width=100
+            data, Dumper=_BlockStringDumper, sort_keys=False, default_flow_style=False, width=100
         )
     text: str = yaml.serialize(node, Dumper=_Dumper, width=100)
     return text
@@ -640,7 +776,7 @@ def helmfile(platforms: Mapping[str, Platform]) -> tuple[dict[str, Any], dict[st
                 "namespace": "{{ .Values.namespace }}" if in_app_ns else release.namespace,
             }
             if release.chart is None:
-                entry["chart"] = f"./charts/{CLUSTER_CHART}"
+                entry["chart"] = f"./charts/{release.name}"
             else:
                 entry["chart"] = f"{release.chart.repo_name}/{release.chart.chart}"
                 entry["version"] = release.chart.version
@@ -661,7 +797,7 @@ def helmfile(platforms: Mapping[str, Platform]) -> tuple[dict[str, Any], dict[st
 
 
 def infrastructure(context: RenderContext) -> Iterable[GeneratedFile]:
-    """infrastructure/kubernetes/: kind config, the avion-cluster chart, release values, helmfile."""
+    """infrastructure/kubernetes/: kind config, the workspace's charts, release values, helmfile."""
     yield yaml_file(
         f"{INFRA_DIR}/kind-config.yaml",
         kind_config(context.local),
@@ -671,11 +807,17 @@ def infrastructure(context: RenderContext) -> Iterable[GeneratedFile]:
         for release in infrastructure_releases(platform):
             yield yaml_file(release.values_file, dict(release.values))
     yield from cluster_chart_files()
-    yield yaml_file(
-        f"{CLUSTER_CHART_DIR}/values.yaml",
-        cluster_values(context.local),
-        comment="Defaults: the local environment. values/<env>/avion-cluster.yaml per environment.",
-    )
+    defaults = {
+        CLUSTER_CHART: cluster_values,
+        DATASTORES_CHART: datastores_values,
+        OBSERVABILITY_CHART: observability_values,
+    }
+    for name, values in defaults.items():
+        yield yaml_file(
+            f"{INFRA_DIR}/charts/{name}/values.yaml",
+            values(context.local),
+            comment=f"Defaults: the local environment. values/<env>/{name}.yaml per environment.",
+        )
     yield _helmfile_file(context.platforms)
 
 
@@ -689,6 +831,8 @@ def _helmfile_file(platforms: Mapping[str, Platform]) -> GeneratedFile:
 
 
 def cluster_chart_files() -> Iterable[GeneratedFile]:
+    """The workspace's own infrastructure charts: static templates, stamped."""
     from avion_workspace.render.charts import static_files
 
-    yield from static_files("kubernetes/avion-cluster", CLUSTER_CHART_DIR)
+    for name in LOCAL_CHARTS:
+        yield from static_files(f"kubernetes/{name}", f"{INFRA_DIR}/charts/{name}")

@@ -13,6 +13,7 @@ from invoke.collection import Collection
 _NAMESPACES = (
     "config",
     "charts",
+    "monitoring",
     "ci",
     "security",
     "infra",

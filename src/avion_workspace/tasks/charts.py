@@ -17,7 +17,7 @@ from invoke.tasks import task
 def lint(
     c: Context, chart: str | None = None, env: str | None = None, config_dir: str | None = None
 ) -> None:
-    """helm lint --strict, helm template, kubernetes-validate --strict and checkov, every chart x env."""
+    """helm lint --strict, helm template, kubernetes-validate --strict, CRD schemas and checkov."""
     from avion_workspace.boundary import guarded
     from avion_workspace.deploy.cli import run_lint
 
@@ -26,7 +26,7 @@ def lint(
 
 @task
 def install_tools(c: Context) -> None:
-    """Install the pinned helm (.tools/bin) and checkov (.tools/checkov-venv); instant when present."""
+    """Install the pinned helm and checkov, fetch the operators' CRDs (.tools/); instant when present."""
     from avion_workspace.boundary import guarded
     from avion_workspace.deploy.cli import run_install_tools
 

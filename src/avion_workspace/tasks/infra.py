@@ -12,15 +12,18 @@ _CONFIG_HELP = {"config_dir": "configuration folder (default: <workspace>/config
 @task(
     help={
         "backend": "docker or native (default: the one in use, else docker if an engine answers)",
+        "monitoring": "also start a local Prometheus with the alert rules, scraping `inv run` services",
         **_CONFIG_HELP,
     }
 )
-def up(c: Context, backend: str | None = None, config_dir: str | None = None) -> None:
+def up(
+    c: Context, backend: str | None = None, config_dir: str | None = None, monitoring: bool = False
+) -> None:
     """Start the local stack, wait until every component answers, create roles/databases/buckets."""
     from avion_workspace.boundary import guarded
     from avion_workspace.infra.cli import run_up
 
-    guarded(lambda: run_up(backend, config_dir))
+    guarded(lambda: run_up(backend, config_dir, monitoring=monitoring))
 
 
 @task(help=_CONFIG_HELP)

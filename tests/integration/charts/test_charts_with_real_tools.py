@@ -55,10 +55,24 @@ def test_every_chart_and_environment_passes_every_tool(
         "Job",
         "NetworkPolicy",
         "PodDisruptionBudget",
+        "PrometheusRule",
         "Service",
         "ServiceAccount",
         "ServiceMonitor",
     ]
+    datastores = [
+        d for d in yaml.safe_load_all(report.manifests["avion-datastores-production.yaml"]) if d
+    ]
+    assert sorted({d["kind"] for d in datastores}) == [
+        "Cluster",
+        "ConfigMap",
+        "Database",
+        "PodMonitor",
+        "Pooler",
+        "ScheduledBackup",
+    ]
+    cluster = next(d for d in datastores if d["kind"] == "Cluster")
+    assert cluster["spec"]["instances"] == 3
     cluster = [d for d in yaml.safe_load_all(report.manifests["avion-cluster-staging.yaml"]) if d]
     deny = next(d for d in cluster if d["metadata"]["name"] == "default-deny-all")
     assert deny["spec"]["podSelector"] == {}
@@ -131,9 +145,34 @@ def test_schema_validation_catches_an_unknown_field(tools: dict[str, Path]) -> N
     from avion_workspace.deploy.tools import kubernetes_validate
 
     manifest = "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec: {bogus: 1, ports: [{port: 80}]}\n"
-    problems = _validate_manifests("x", manifest, str(kubernetes_validate(ROOT)), run_command)
+    problems = _validate_manifests("x", manifest, str(kubernetes_validate(ROOT)), run_command, {})
     assert len(problems) == 1
     assert "'bogus' was unexpected" in problems[0].message
+
+
+def test_custom_resources_are_validated_against_the_operators_crds(tools: dict[str, Path]) -> None:
+    from avion_workspace.deploy.crds import crd_validators
+    from avion_workspace.deploy.lint import _validate_manifests
+    from avion_workspace.deploy.tools import kubernetes_validate
+
+    validators = crd_validators(ROOT)
+    assert ("postgresql.cnpg.io/v1", "Cluster") in validators
+    assert ("monitoring.coreos.com/v1", "PrometheusRule") in validators
+    manifest = (
+        "apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: pg}\n"
+        "spec: {instances: 3, storage: {size: 1Gi}, replicas: 3}\n"
+        "---\napiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: r}\n"
+        "spec: {groups: [{name: g, rules: [{alert: A, expr: up, for: soon}]}]}\n"
+    )
+    problems = _validate_manifests(
+        "x", manifest, str(kubernetes_validate(ROOT)), run_command, validators
+    )
+    messages = sorted(p.message for p in problems)
+    assert len(messages) == 2, messages
+    assert messages[0] == (
+        "Cluster/pg: $.spec: Additional properties are not allowed ('replicas' was unexpected)"
+    )
+    assert messages[1].startswith("PrometheusRule/r: $.spec.groups[0].rules[0].for: 'soon'")
 
 
 def test_checkov_finds_a_privileged_container(tools: dict[str, Path], tmp_path: Path) -> None:
@@ -174,7 +213,7 @@ def test_dry_run_prints_commands_and_the_diff_against_the_last_deploy(
     deploy_cli.run_deploy("staging", dry_run=True, environ={})
     first = capsys.readouterr().out
     assert (
-        first.splitlines()[0] == "deploy plan for staging (namespace avion-staging): 19 release(s)"
+        first.splitlines()[0] == "deploy plan for staging (namespace avion-staging): 21 release(s)"
     )
     assert "  new       auth.yaml (" in first
     assert first.rstrip().endswith("dry run: nothing was applied.")

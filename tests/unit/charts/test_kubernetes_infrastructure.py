@@ -10,14 +10,16 @@ import yaml
 from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
 from avion_workspace.render.infrastructure import (
+    PG_POOLER_RO,
+    PG_POOLER_RW,
     UPSTREAM,
-    backup_job,
     cluster_values,
+    datastore_endpoints,
     helmfile,
     infrastructure,
     infrastructure_releases,
     kind_config,
-    postgres_values,
+    postgres_cluster_values,
     redis_values,
 )
 from avion_workspace.render.plan import RenderContext
@@ -53,34 +55,53 @@ def test_namespaces_are_restricted_where_the_services_run(platforms: dict[str, P
     assert values["storageClass"]["volumeBindingMode"] == "WaitForFirstConsumer"
 
 
-def test_backups_go_to_the_backups_bucket_and_cover_every_database(
+def test_backups_and_wal_go_to_the_backups_bucket(platforms: dict[str, Platform]) -> None:
+    for name in ("staging", "production"):
+        backup = postgres_cluster_values(platforms[name])["backup"]
+        assert backup["destinationPath"] == f"s3://avion-backups/postgres/{name}"
+        assert backup["retentionPolicy"] == "30d"
+        assert backup["schedule"] == "0 17 2 * * *"  # CloudNativePG cron: seconds first
+    assert "endpointURL" not in postgres_cluster_values(platforms["production"])["backup"]
+
+
+def test_postgres_is_a_cloudnativepg_cluster_with_a_database_per_service(
     platforms: dict[str, Platform],
 ) -> None:
-    for name in ("staging", "production"):
-        job = backup_job(platforms[name])
-        assert job["bucket"] == "avion-backups"
-        assert job["databases"] == sorted(platforms[name].postgres.databases)
-        assert job["retentionDays"] == 30
-    assert backup_job(platforms["staging"])["endpoint"] == "http://minio:9000"
-    assert backup_job(platforms["production"])["endpoint"].startswith(
-        "https://s3.eu-west-1.amazonaws.com"
-    )
+    production = postgres_cluster_values(platforms["production"])
+    assert production["instances"] == 3
+    assert production["affinity"] == {
+        "enablePodAntiAffinity": True,
+        "podAntiAffinityType": "required",
+        "topologyKey": "topology.kubernetes.io/zone",
+    }
+    assert {"name": "avion_auth_db", "owner": "avion_auth"} in production["databases"]
+    assert len(production["databases"]) == len(platforms["production"].postgres.databases)
+    assert {r["name"] for r in production["roles"]} == {
+        db.owner for db in platforms["production"].postgres.databases.values()
+    }
+    assert [(p["name"], p["type"]) for p in production["poolers"]] == [
+        (PG_POOLER_RW, "rw"),
+        (PG_POOLER_RO, "ro"),
+    ]
+    assert postgres_cluster_values(platforms["local"])["instances"] == 1
 
 
-def test_postgres_ha_creates_one_database_per_service(platforms: dict[str, Platform]) -> None:
-    values = postgres_values(platforms["production"])
-    sql = values["postgresql"]["initdbScripts"]["00-avion-databases.sql"]
-    assert "CREATE DATABASE avion_auth_db OWNER avion_auth;" in sql
-    assert values["postgresql"]["replicaCount"] == 3
-    assert values["pgpool"]["replicaCount"] == 2
+def test_services_reach_postgres_through_the_pooler(platforms: dict[str, Platform]) -> None:
+    endpoint = datastore_endpoints(platforms["production"])["postgres"]
+    assert endpoint.host == PG_POOLER_RW
+    assert endpoint.pod_labels == {"cnpg.io/poolerName": PG_POOLER_RW}
 
 
-def test_redis_runs_sentinel_with_persistence(platforms: dict[str, Platform]) -> None:
+def test_redis_runs_sentinel_with_persistence_and_acl_users(
+    platforms: dict[str, Platform],
+) -> None:
     values = redis_values(platforms["production"])
-    assert values["sentinel"]["enabled"] is True
+    assert values["replicas"] == 3
     assert values["sentinel"]["quorum"] == 2
-    assert values["replica"]["persistence"]["enabled"] is True
-    assert "appendonly yes" in values["commonConfiguration"]
+    assert values["persistentVolume"]["enabled"] is True
+    assert values["redis"]["config"]["appendonly"] == "yes"
+    assert values["redis"]["config"]["aclfile"] == "/etc/redis-acl/users.acl"
+    assert values["image"]["tag"] == "7-alpine"
 
 
 def test_release_order_and_helmfile_agree(platforms: dict[str, Platform]) -> None:
@@ -89,8 +110,19 @@ def test_release_order_and_helmfile_agree(platforms: dict[str, Platform]) -> Non
     assert names == [r.name for r in infrastructure_releases(platforms["staging"])]
     minio = next(r for r in doc["releases"] if r["name"] == "minio")
     assert minio["installed"] == '{{ has .Environment.Name (list "local" "staging") }}'
-    pg = next(r for r in doc["releases"] if r["name"] == "postgresql-ha")
-    assert pg["version"] == UPSTREAM["postgresql-ha"].version
+    operator = next(r for r in doc["releases"] if r["name"] == "cloudnative-pg")
+    assert operator["version"] == UPSTREAM["cloudnative-pg"].version
+    datastores = next(r for r in doc["releases"] if r["name"] == "avion-datastores")
+    assert datastores["chart"] == "./charts/avion-datastores"
+    assert datastores["needs"] == ["cloudnative-pg"]
+
+
+def test_no_release_uses_bitnami_or_promtail(platforms: dict[str, Platform]) -> None:
+    for platform in platforms.values():
+        for release in infrastructure_releases(platform):
+            text = yaml.safe_dump(dict(release.values)) + repr(release.chart)
+            assert "bitnami" not in text.lower(), release.name
+            assert "promtail" not in text.lower(), release.name
 
 
 def test_rendered_infrastructure_files_are_yaml(platforms: dict[str, Platform]) -> None:
@@ -101,3 +133,33 @@ def test_rendered_infrastructure_files_are_yaml(platforms: dict[str, Platform]) 
     for path, generated in files.items():
         if path.endswith((".yaml", ".gotmpl")) and "/templates/" not in path:
             assert list(yaml.safe_load_all(generated.content)) is not None, path
+
+
+def test_no_rendered_chart_value_or_image_refers_to_bitnami_or_promtail() -> None:
+    """Bitnami's free images are frozen and Promtail is end-of-life: neither may come back."""
+    offenders = []
+    for top in ("infrastructure", "charts"):
+        for path in sorted((ROOT / top).rglob("*")):
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace").lower()
+                offenders += [f"{path.relative_to(ROOT)}: {w}" for w in ("bitnami", "promtail") if w in text]
+    assert offenders == []
+
+
+def test_redis_acl_users_are_the_local_stacks(platforms: dict[str, Platform]) -> None:
+    from avion_workspace.localenv import redis_users
+    from avion_workspace.render.infrastructure import datastores_values
+
+    acl = {entry["user"]: entry["rule"] for entry in datastores_values(platforms["production"])["redisAcl"]}
+    assert next(iter(acl)) == "default"
+    for user in redis_users(platforms["local"]):
+        assert acl[user.name] == " ".join(user.acl_rule("<password>"))
+    assert acl["avion_auth"].startswith("on <password> resetkeys ~cache:* ~session:* resetchannels")
+
+
+def test_postgres_network_policies_let_the_operator_poolers_and_backups_through(
+    platforms: dict[str, Platform],
+) -> None:
+    policy = cluster_values(platforms["production"])["networkPolicy"]["postgres"]
+    assert policy["poolers"] == [PG_POOLER_RW, PG_POOLER_RO]
+    assert policy["operatorNamespace"] == "cnpg-system"

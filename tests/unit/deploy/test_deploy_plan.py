@@ -43,7 +43,8 @@ def test_infrastructure_comes_before_services(platforms: dict[str, Platform]) ->
     releases = [s.release for s in plan.steps]
     assert releases[:2] == ["avion-cluster", "kube-prometheus-stack"]
     assert releases.index("ingress-nginx") < releases.index("auth")
-    assert releases.index("postgresql-ha") < releases.index("auth")
+    assert releases.index("cloudnative-pg") < releases.index("avion-datastores")
+    assert releases.index("avion-datastores") < releases.index("auth")
     assert releases[-10:] == list(platforms["staging"].services)
 
 
@@ -58,14 +59,14 @@ def test_the_exact_command_of_a_service(platforms: dict[str, Platform]) -> None:
 
 def test_the_exact_command_of_an_upstream_chart(platforms: dict[str, Platform]) -> None:
     plan = plan_deploy(platforms["production"], helm="helm", kube_context="prod-eu")
-    pg = next(s for s in plan.steps if s.release == "postgresql-ha")
-    assert pg.command_line == (
-        "helm upgrade --install postgresql-ha oci://registry-1.docker.io/bitnamicharts/postgresql-ha "
-        "--version 16.3.2 --namespace avion --create-namespace --atomic --wait --timeout 15m "
-        "--kube-context prod-eu --values infrastructure/kubernetes/values/production/postgresql-ha.yaml"
+    redis = next(s for s in plan.steps if s.release == "redis-ha")
+    assert redis.command_line == (
+        "helm upgrade --install redis-ha redis-ha --version 4.38.0 "
+        "--repo https://dandydeveloper.github.io/charts --namespace avion --create-namespace --atomic --wait --timeout 15m "
+        "--kube-context prod-eu --values infrastructure/kubernetes/values/production/redis-ha.yaml"
     )
-    assert (
-        pg.fetches == "oci://registry-1.docker.io/bitnamicharts/postgresql-ha:16.3.2 (OCI registry)"
+    assert redis.fetches == (
+        "redis-ha-4.38.0.tgz from the Helm repository https://dandydeveloper.github.io/charts"
     )
     ingress = next(s for s in plan.steps if s.release == "ingress-nginx")
     assert "--repo" in ingress.argv
@@ -140,7 +141,7 @@ def test_ci_is_ci_true(environ: dict[str, str], expected: bool) -> None:
 
 def test_format_plan_lists_what_would_be_fetched(platforms: dict[str, Platform]) -> None:
     text = format_plan(plan_deploy(platforms["production"], helm="helm"))
-    assert text.splitlines()[0] == "deploy plan for production (namespace avion): 18 release(s)"
+    assert text.splitlines()[0] == "deploy plan for production (namespace avion): 20 release(s)"
     assert (
         "      fetches loki-6.30.1.tgz from the Helm repository https://grafana.github.io/helm-charts"
         in text
@@ -170,7 +171,8 @@ def test_rendering_diffs() -> None:
 
 def test_lint_targets_cover_every_chart_and_environment(platforms: dict[str, Platform]) -> None:
     targets = lint_targets(platforms)
-    assert len(targets) == (len(platforms["local"].services) + 1) * len(platforms)
+    # The services' charts and the three infrastructure charts of the workspace.
+    assert len(targets) == (len(platforms["local"].services) + 3) * len(platforms)
     only = lint_targets(platforms, chart="auth", env="production")
     assert [(t.chart, t.env, t.namespace, t.values_files) for t in only] == [
         ("auth", "production", "avion", ("charts/auth/values-production.yaml",))

@@ -137,6 +137,7 @@ def test_ci_runs_each_stage_through_the_workspace_tasks(parsed: dict[str, dict[s
         "nox -s lint",
         "nox -s typecheck",
         "nox -s render-check",
+        "nox -s rules",
         "inv tools.install actionlint",
         "inv ci.check-workflows",
     ]

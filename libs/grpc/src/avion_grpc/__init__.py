@@ -1,10 +1,12 @@
 """gRPC for Avion services: interceptors, health, reflection, graceful shutdown, error mapping."""
 
 from avion_grpc.interceptors import (
+    CALL_DURATION,
     REQUEST_ID_METADATA_KEY,
     AroundInterceptor,
     DomainErrorInterceptor,
     LoggingInterceptor,
+    MetricsInterceptor,
     RecoveryInterceptor,
     TracingInterceptor,
     default_interceptors,
@@ -21,6 +23,7 @@ from avion_grpc.status import (
 )
 
 __all__ = [
+    "CALL_DURATION",
     "DEFAULT_ADDRESS",
     "ERROR_METADATA_KEY",
     "HEALTH_SERVICE_NAME",
@@ -30,6 +33,7 @@ __all__ = [
     "DomainErrorInterceptor",
     "GrpcServer",
     "LoggingInterceptor",
+    "MetricsInterceptor",
     "RecoveryInterceptor",
     "TracingInterceptor",
     "default_interceptors",
