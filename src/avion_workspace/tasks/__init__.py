@@ -13,6 +13,9 @@ Every module here imports only invoke and the standard library at module level.
 - Ctrl-C is exit 130 at any moment after this module is imported: while invoke parses and
   loads tasks (invoke alone would exit 1), in a task's lazy imports, and in the task itself
   (where :func:`avion_workspace.boundary.guarded` also turns it into 130 after clean-up).
+  Before it (the interpreter's and invoke's own start-up, which no workspace code can hook
+  without replacing the ``inv`` script) Python's default applies: the process dies of SIGINT,
+  which a shell also reports as 130. See docs/decisions/0050-interrupts-and-help.md.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 from invoke.collection import Collection
 from invoke.tasks import Task
@@ -47,6 +50,16 @@ def _on_interrupt(signum: int, frame: object) -> None:
         os._exit(EXIT_INTERRUPTED)
 
 
+def _exit_interrupted() -> NoReturn:
+    """Exit 130 now. Clean-up already ran while the interrupt unwound the task; a plain
+    SystemExit is not enough, as CPython 3.11 turns any exit into death by SIGINT once a
+    KeyboardInterrupt has passed through code run by ``exec`` (dataclasses, attrs)."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
 def install_interrupt_handler() -> None:
     """Ctrl-C → exit 130 from now on, when running as the ``inv`` command (main thread only).
 
@@ -56,6 +69,10 @@ def install_interrupt_handler() -> None:
         return
     with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGINT, _on_interrupt)
+
+
+# As early as the workspace's code runs under ``inv``: tasks.py imports this module first.
+install_interrupt_handler()
 
 
 def _asks_for_help(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
@@ -115,7 +132,11 @@ def _wrap(task: Task[Any], name: str, root: Collection) -> None:
             return body(*args, **kwargs)
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
-            raise SystemExit(EXIT_INTERRUPTED) from None
+            _exit_interrupted()
+        except SystemExit as exc:
+            if exc.code == EXIT_INTERRUPTED:  # the boundary already said "interrupted"
+                _exit_interrupted()
+            raise
         finally:
             _in_task = False
 
@@ -138,7 +159,6 @@ _NAMESPACES = (
 
 
 def build_namespace() -> Collection:
-    install_interrupt_handler()
     from avion_workspace.tasks import root
 
     ns = Collection()
