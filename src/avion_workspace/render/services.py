@@ -47,6 +47,7 @@ LIBRARIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "ddd": ("avion-ddd", ()),
     "cqrs": ("avion-cqrs", ("ddd", "errors")),
     "grpc": ("avion-grpc", ("errors", "logging")),
+    "migrate": ("avion-migrate", ()),
 }
 # The libraries the generated runtime itself imports; a service must list them.
 RUNTIME_LIBRARIES = ("config", "logging", "telemetry", "grpc")
@@ -373,7 +374,9 @@ def scaffold(platform: Platform, service: Service) -> ServiceScaffold:
             f"platform.python_version {platform.python_version}",
             hint="change PYTHON_IMAGE_VERSION in avion_workspace/render/services.py with it",
         )
-    libraries = library_closure(service.libraries)
+    # A service with a database runs its migrations with avion-migrate (its image's `migrate`).
+    needed = (*service.libraries, "migrate") if service.database is not None else service.libraries
+    libraries = library_closure(needed)
     dev = list(DEV_REQUIREMENTS)
     if service.buckets:
         dev += BUCKET_DEV_REQUIREMENTS
@@ -395,8 +398,7 @@ def scaffold(platform: Platform, service: Service) -> ServiceScaffold:
 
 def docker_context_paths(scaffold: ServiceScaffold) -> tuple[str, ...]:
     """Paths below the workspace root that the image build copies (the Dockerfile's COPYs)."""
-    paths = ["pyproject.toml", "README.md", "src/avion_workspace"]
-    paths += [f"libs/{lib}" for lib in scaffold.libraries]
+    paths = [f"libs/{lib}" for lib in scaffold.libraries]
     paths.append(scaffold.directory)
     return tuple(paths)
 

@@ -2,9 +2,9 @@
 # Change the source and run `inv render`; `inv render --check` detects drift.
 """``python -m avion_user migrate``: apply the pending goose migrations to the service's database.
 
-The Helm chart runs it in a pre-install/pre-upgrade Job. The engine is the workspace's migration
-runner (every file parsed before any is applied, one transaction per file, goose's lock and
-version table), installed in the image without the workspace's CLI dependencies.
+The Helm chart runs it in a pre-install/pre-upgrade Job. The engine is the avion_migrate library
+(every file parsed before any is applied, one transaction per file, goose's lock and version
+table).
 """
 
 from __future__ import annotations
@@ -19,18 +19,16 @@ class MigrationError(Exception):
 def migrate_up(settings: MigrationSettings) -> str:
     """Apply every pending migration; return a one-line summary of what was done."""
     try:
-        from avion_workspace.errors import AvionError
-        from avion_workspace.migrate.runner import Command, migrate
-        from avion_workspace.migrate.targets import Target
+        from avion_migrate.errors import MigrationError as EngineError
+        from avion_migrate.runner import Command, Target, migrate
     except ImportError as exc:
         raise MigrationError(
-            f"the migration engine is not installed ({exc}); "
-            "install the workspace package (pip install --no-deps <workspace>)"
+            f"the migration engine is not installed ({exc}); install avion-migrate (libs/migrate)"
         ) from None
     target = Target(SERVICE_NAME, settings.migrations_dir, settings.database.conninfo())
     try:
         result = migrate(target, Command.UP)
-    except AvionError as exc:
+    except EngineError as exc:
         raise MigrationError(exc.render()) from None
     database = settings.database.name
     if not result.steps:

@@ -18,8 +18,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from avion_workspace.migrate.envsub import EnvsubError, interpolate
-from avion_workspace.migrate.errors import MigrationParseError
+from avion_migrate.envsub import EnvsubError, interpolate
+from avion_migrate.errors import MigrationParseError
 
 DOCS = "https://github.com/pressly/goose#sql-migrations"
 

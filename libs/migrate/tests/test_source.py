@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from avion_workspace.migrate.errors import MigrationSourceError
-from avion_workspace.migrate.source import collect_sources, parse_version, sources_from_names
+from avion_migrate.errors import MigrationSourceError
+from avion_migrate.source import collect_sources, parse_version, sources_from_names
 
 
 @pytest.mark.parametrize(

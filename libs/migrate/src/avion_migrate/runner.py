@@ -17,21 +17,23 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Generic, TypeVar
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from avion_workspace.errors import AvionError, Location, Problem
-from avion_workspace.migrate.errors import (
+from avion_migrate.errors import (
     ChecksumMismatch,
     DatabaseError,
     DatabaseUnavailable,
+    Location,
     MigrationError,
     MigrationFailed,
+    Problem,
 )
-from avion_workspace.migrate.parser import Direction, ParsedMigration, Statement
-from avion_workspace.migrate.plan import (
+from avion_migrate.parser import Direction, ParsedMigration, Statement
+from avion_migrate.plan import (
     DbState,
     Step,
     VersionRow,
@@ -41,7 +43,7 @@ from avion_workspace.migrate.plan import (
     plan_reset,
     plan_up,
 )
-from avion_workspace.migrate.source import (
+from avion_migrate.source import (
     MAX_VERSION,
     LoadedSource,
     Source,
@@ -49,18 +51,26 @@ from avion_workspace.migrate.source import (
     file_checksum,
     load_source,
 )
-from avion_workspace.migrate.store import (
+from avion_migrate.store import (
     ChecksumRow,
     Connection,
     PostgresStore,
     acquire_lock,
     release_lock,
 )
-from avion_workspace.migrate.targets import Target
 
 T = TypeVar("T")
 
 DEFAULT_LOCK_TIMEOUT = 300.0  # goose's session locker default: 60 tries, 5 s apart
+
+
+@dataclass(frozen=True)
+class Target:
+    """One migrations folder and the database it migrates (``None`` when none is needed)."""
+
+    name: str
+    directory: Path
+    dsn: str | None
 
 
 class Command(enum.Enum):
@@ -557,7 +567,7 @@ class Outcome(Generic[T]):
 
     target: Target
     value: T | None
-    error: AvionError | None
+    error: MigrationError | None
     duration: float
 
 
@@ -570,7 +580,7 @@ def run_each(
         started = time.perf_counter()
         try:
             value = action(target)
-        except AvionError as exc:
+        except MigrationError as exc:
             return Outcome(target, None, exc, time.perf_counter() - started)
         return Outcome(target, value, None, time.perf_counter() - started)
 

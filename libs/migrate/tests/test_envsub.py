@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from avion_migrate.envsub import EnvsubError, interpolate
 from hypothesis import given
 from hypothesis import strategies as st
-
-from avion_workspace.migrate.envsub import EnvsubError, interpolate
 
 ENV = {"NAME": "James", "EMPTY": "", "COMMIT": "avion-migrations", "NESTED": "has $NAME inside"}
 

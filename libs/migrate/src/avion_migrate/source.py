@@ -12,9 +12,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from avion_workspace.errors import Location, Problem
-from avion_workspace.migrate.errors import MigrationParseError, MigrationSourceError
-from avion_workspace.migrate.parser import ParsedMigration, parse_migration
+from avion_migrate.errors import (
+    Location,
+    MigrationParseError,
+    MigrationSourceError,
+    Problem,
+)
+from avion_migrate.parser import ParsedMigration, parse_migration
 
 MAX_VERSION = 2**63 - 1
 _GO_INT = re.compile(r"[+-]?[0-9]+")

@@ -1,6 +1,6 @@
 """Golden tests of the goose SQL parser: golden/<case>.sql parsed, compared with <case>.golden.
 
-Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest tests/unit/migrate`` and
+Regenerate after an intended change with ``UPDATE_GOLDEN=1 pytest libs/migrate/tests`` and
 review the diff: a golden file is a claim about goose's behaviour.
 """
 
@@ -10,9 +10,8 @@ import os
 from pathlib import Path
 
 import pytest
-
-from avion_workspace.errors import AvionError
-from avion_workspace.migrate.parser import ParsedMigration, Statement, parse_migration
+from avion_migrate.errors import MigrationError
+from avion_migrate.parser import ParsedMigration, Statement, parse_migration
 
 GOLDEN = Path(__file__).parent / "golden"
 CASES = sorted(p.stem for p in GOLDEN.glob("*.sql"))
@@ -42,7 +41,7 @@ def outcome(case: str) -> str:
     path = GOLDEN / f"{case}.sql"
     try:
         parsed = parse_migration(path.read_bytes().decode(), file=path.name, env=ENV)
-    except AvionError as exc:
+    except MigrationError as exc:
         return exc.render() + "\n"
     return render(parsed)
 

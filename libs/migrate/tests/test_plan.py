@@ -5,14 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from avion_workspace.migrate.errors import (
+from avion_migrate.errors import (
     MigrationSourceError,
     MissingMigrationsError,
     NothingToMigrate,
 )
-from avion_workspace.migrate.parser import Direction
-from avion_workspace.migrate.plan import (
+from avion_migrate.parser import Direction
+from avion_migrate.plan import (
     DbState,
     Step,
     VersionRow,
@@ -22,7 +21,7 @@ from avion_workspace.migrate.plan import (
     plan_reset,
     plan_up,
 )
-from avion_workspace.migrate.source import Source
+from avion_migrate.source import Source
 
 SOURCES = tuple(Source(v, Path(f"m/{v:05d}_m.sql")) for v in (1, 2, 3, 4))
 

@@ -16,8 +16,8 @@ from typing import Any, Protocol
 import psycopg
 from psycopg import sql
 
-from avion_workspace.migrate.errors import LockTimeout
-from avion_workspace.migrate.plan import DbState, VersionRow
+from avion_migrate.errors import LockTimeout
+from avion_migrate.plan import DbState, VersionRow
 
 GOOSE_TABLE = "goose_db_version"
 CHECKSUM_TABLE = "avion_migration_checksums"

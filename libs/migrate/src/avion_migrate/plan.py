@@ -12,14 +12,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from avion_workspace.errors import Location, Problem
-from avion_workspace.migrate.errors import (
+from avion_migrate.errors import (
+    Location,
     MigrationSourceError,
     MissingMigrationsError,
     NothingToMigrate,
+    Problem,
 )
-from avion_workspace.migrate.parser import Direction
-from avion_workspace.migrate.source import MAX_VERSION, Source
+from avion_migrate.parser import Direction
+from avion_migrate.source import MAX_VERSION, Source
 
 
 @dataclass(frozen=True)

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-from avion_workspace.migrate.errors import MigrationParseError
-from avion_workspace.migrate.parser import (
+from avion_migrate.errors import MigrationParseError
+from avion_migrate.parser import (
     Annotation,
     Direction,
     ends_with_semicolon,
@@ -20,7 +18,8 @@ from avion_workspace.migrate.parser import (
     parse_migration,
     split_lines,
 )
-from tests.support import unavailable
+from hypothesis import given
+from hypothesis import strategies as st
 
 GOOSE_VERSION = "v3.26.0"
 
@@ -159,7 +158,7 @@ GOOSE_ENV = {
 }
 
 
-def test_matches_goose_own_parser_test_data() -> None:
+def test_matches_goose_own_parser_test_data(unavailable: Callable[[str], None]) -> None:
     """goose's golden statements, read from the module cache `go install` fills (not copied)."""
     testdata = _goose_testdata()
     if testdata is None:
