@@ -114,7 +114,7 @@ def test_a_run_killed_before_the_rename_leaves_nothing_readable_and_nothing_trac
     left: list[tuple[str, int]] = []
 
     def die(src: str, dst: str) -> None:
-        left.append((Path(src).name, stat.S_IMODE(os.stat(src).st_mode)))
+        left.append((Path(src).name, stat.S_IMODE(Path(src).stat().st_mode)))
         raise Killed
 
     monkeypatch.setattr(os, "replace", die)
