@@ -150,6 +150,18 @@ def describe_dsn(dsn: str) -> str:
     return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
 
 
+def _without_password(text: str, dsn: str) -> str:
+    """``text`` (a libpq message) with the DSN's password masked; libpq quotes what it failed
+    on, and a DSN it cannot parse at all is not repeated."""
+    try:
+        password = conninfo_to_dict(dsn).get("password")
+    except psycopg.ProgrammingError:
+        return "the DSN is not a valid PostgreSQL connection string"
+    if isinstance(password, str) and password:
+        text = text.replace(password, "***")
+    return text
+
+
 @contextmanager
 def connect(dsn: str, *, read_only: bool = False) -> Iterator[Connection]:
     try:
@@ -159,7 +171,7 @@ def connect(dsn: str, *, read_only: bool = False) -> Iterator[Connection]:
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(
-            f"cannot connect to {describe_dsn(dsn)}: {reason}",
+            f"cannot connect to {describe_dsn(dsn)}: {_without_password(reason, dsn)}",
             hint="is the database running (inv setup starts the local stack)? check --dsn",
         ) from None
     try:
