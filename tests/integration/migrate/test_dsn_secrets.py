@@ -75,8 +75,16 @@ def test_the_password_never_appears(folder: Path, dsn: str, command: str) -> Non
 def test_an_empty_dsn_is_an_error(folder: Path) -> None:
     env_pointing_somewhere = {"PGHOST": "127.0.0.1", "PGPORT": "1"}
     result = subprocess.run(
-        [sys.executable, "-m", "invoke", "migrate.status"]
-        + ["--dir", str(folder / "migrations"), "--dsn", ""],
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "migrate.status",
+            "--dir",
+            str(folder / "migrations"),
+            "--dsn",
+            "",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
