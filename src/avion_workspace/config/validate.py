@@ -40,10 +40,58 @@ class ConfigSet:
         return tuple(self.effective)
 
 
-@cache
+MAX_SCHEMA_BYTES = 4 * 1024 * 1024
+
+# Service names that would render onto a path something else owns (charts/<name> is the
+# service's chart; charts/avion-common is the library chart every service chart uses). A test
+# derives the directories the render plan claims beside the services' and keeps this in step.
+RESERVED_SERVICE_NAMES = {
+    "avion-common": "charts/avion-common is the shared library chart",
+}
+
+
 def _validator(schema_path: Path) -> jsonschema.Draft202012Validator:
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
+    """The schema's validator; a schema file that is not one is a located error."""
+    from avion_workspace.pathpolicy import UnreadableFile, read_regular
+
+    source = str(schema_path)
+    try:
+        raw = read_regular(schema_path, limit=MAX_SCHEMA_BYTES, source=source)
+    except UnreadableFile as exc:
+        raise ConfigError(exc.message, problems=exc.problems, hint=exc.hint) from None
+    return _compiled(raw, source)
+
+
+@cache
+def _compiled(raw: bytes, source: str) -> jsonschema.Draft202012Validator:
+    hint = "the schema belongs to the workspace: restore it (git checkout -- config/schema)"
+    try:
+        schema = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(
+            "the schema is not valid UTF-8",
+            problems=[Problem("not UTF-8", Location(source))],
+            hint=hint,
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"the schema is not valid JSON: {exc.msg}",
+            problems=[
+                Problem(f"JSON syntax error: {exc.msg}", Location(source, exc.lineno, exc.colno))
+            ],
+            hint=hint,
+        ) from None
+    try:
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = format_json_path(
+            tuple(str(p) if not isinstance(p, int) else p for p in exc.absolute_path)
+        )
+        raise ConfigError(
+            f"the schema is not a valid JSON Schema: {exc.message}",
+            problems=[Problem(f"invalid schema: {exc.message}", Location(source), where)],
+            hint=hint,
+        ) from None
     return jsonschema.Draft202012Validator(schema)
 
 
@@ -99,6 +147,16 @@ def _schema_problems(
             continue
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else error.message
+            removed_at = doc.removed.get((*path, missing))
+            if removed_at is not None:
+                yield Problem(
+                    f"null removes the required key {missing!r}",
+                    removed_at,
+                    format_json_path((*path, missing)),
+                    "an overlay's null deletes the key from the effective config: give a "
+                    "value instead, or drop the line to keep the base value",
+                )
+                continue
             yield Problem(
                 f"missing required key {missing!r}", doc.locate(path), format_json_path(path), hint
             )
@@ -149,6 +207,13 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
     claimed_db: dict[str, str] = {}
     for name, service in data["services"].items():
         base: JsonPath = ("services", name)
+        if name in RESERVED_SERVICE_NAMES:
+            yield Problem(
+                f"{name!r} cannot name a service: {RESERVED_SERVICE_NAMES[name]}",
+                doc.locate(base, key=True),
+                format_json_path(base),
+                "choose another name",
+            )
         db = service.get("database")
         if db is not None:
             yield from _reference(
@@ -253,7 +318,7 @@ def load_config(config_dir: Path) -> ConfigSet:
     """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem."""
     base_path = config_dir / BASE_FILE
     schema_path = config_dir / SCHEMA_FILE
-    if not schema_path.is_file():
+    if not schema_path.exists():
         raise ConfigError(
             f"no schema at {schema_path}", hint="is --config-dir the workspace's config folder?"
         )
