@@ -91,24 +91,11 @@ def redis_server() -> Iterator[RedisServer]:
     port = free_port()
     directory = Path(tempfile.mkdtemp(prefix="avion-service-redis-"))
     user, password = "avion_test", "test-secret-1"  # pragma: allowlist secret
+    acl = directory / "users.acl"
+    acl.write_text(f"user {user} on >{password} ~* &* +@all\nuser default off\n")
+    argv = [binary, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(directory)]
     process = subprocess.Popen(
-        [
-            binary,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--dir",
-            str(directory),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--user",
-            f"{user} on >{password} ~* &* +@all",
-            "--user",
-            "default off",
-        ],
+        [*argv, "--save", "", "--appendonly", "no", "--aclfile", str(acl)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -153,3 +153,13 @@ def test_migrations_default_beside_a_source_checkout(
         config.default_migrations_dir(ServiceSpec("x", "no_such_pkg_anywhere"))
         == config.IMAGE_MIGRATIONS_DIR
     )
+
+
+@combinations
+def test_variables_are_what_loading_reads(parts: tuple[str, ...]) -> None:
+    """The cheap list of names (static classes) agrees with the classes load() builds."""
+    spec = make_spec(parts)
+    root = config.root_class(spec)
+    described = [(i.env, i.required, i.default, i.secret) for i in config.describe_settings(root)]
+    listed = [(v.env, v.required, v.default, v.secret) for v in config.variables(spec)]
+    assert listed == described

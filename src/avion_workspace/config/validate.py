@@ -42,16 +42,14 @@ class ConfigSet:
 
 MAX_SCHEMA_BYTES = 4 * 1024 * 1024
 
-# Service names that would render onto a path something else owns (charts/<name> is the
-# service's chart; charts/avion-common is the library chart every service chart uses). A test
-# derives the directories the render plan claims beside the services' and keeps this in step.
-RESERVED_SERVICE_NAMES = {
-    "avion-common": "charts/avion-common is the shared library chart",
-}
-
 
 def _validator(schema_path: Path) -> jsonschema.Draft202012Validator:
-    """The schema's validator; a schema file that is not one is a located error."""
+    """The schema's validator; a schema file that cannot be read or parsed is a located error.
+
+    The schema is a committed file: its own validity is a unit test (test_validate.py), not a
+    cost every command pays; a broken one is diagnosed when validating with it fails
+    (:func:`check_document`).
+    """
     from avion_workspace.pathpolicy import UnreadableFile, read_regular
 
     source = str(schema_path)
@@ -62,16 +60,18 @@ def _validator(schema_path: Path) -> jsonschema.Draft202012Validator:
     return _compiled(raw, source)
 
 
+_SCHEMA_HINT = "the schema belongs to the workspace: restore it (git checkout -- config/schema)"
+
+
 @cache
 def _compiled(raw: bytes, source: str) -> jsonschema.Draft202012Validator:
-    hint = "the schema belongs to the workspace: restore it (git checkout -- config/schema)"
     try:
         schema = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(
             "the schema is not valid UTF-8",
             problems=[Problem("not UTF-8", Location(source))],
-            hint=hint,
+            hint=_SCHEMA_HINT,
         ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(
@@ -79,20 +79,31 @@ def _compiled(raw: bytes, source: str) -> jsonschema.Draft202012Validator:
             problems=[
                 Problem(f"JSON syntax error: {exc.msg}", Location(source, exc.lineno, exc.colno))
             ],
-            hint=hint,
+            hint=_SCHEMA_HINT,
         ) from None
+    if not isinstance(schema, dict | bool):
+        raise _bad_schema(source, "it is not a JSON object")
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _bad_schema(source: str, reason: str, where: str | None = None) -> ConfigError:
+    return ConfigError(
+        f"the schema is not a valid JSON Schema: {reason}",
+        problems=[Problem(f"invalid schema: {reason}", Location(source), where)],
+        hint=_SCHEMA_HINT,
+    )
+
+
+def _diagnose_schema(validator: jsonschema.Draft202012Validator) -> ConfigError | None:
+    """Why validating with ``validator`` failed, when its schema is at fault."""
     try:
-        jsonschema.Draft202012Validator.check_schema(schema)
+        jsonschema.Draft202012Validator.check_schema(validator.schema)
     except jsonschema.SchemaError as exc:
         where = format_json_path(
             tuple(str(p) if not isinstance(p, int) else p for p in exc.absolute_path)
         )
-        raise ConfigError(
-            f"the schema is not a valid JSON Schema: {exc.message}",
-            problems=[Problem(f"invalid schema: {exc.message}", Location(source), where)],
-            hint=hint,
-        ) from None
-    return jsonschema.Draft202012Validator(schema)
+        return _bad_schema(SCHEMA_FILE.as_posix(), exc.message, where)
+    return None
 
 
 def _hint_for(error: ValidationError) -> str | None:
@@ -198,6 +209,27 @@ def _reference(
     )
 
 
+# Service names whose generated paths would collide with the workspace's own: the library chart
+# (charts/avion-common) and the Python packages of the libraries and the engine (a service's
+# package is avion_<name>: a service called "service" would shadow the service kit). A unit test
+# keeps this in step with render.charts.LIBRARY and render.services.LIBRARIES.
+RESERVED_SERVICE_NAMES = frozenset(
+    {
+        "avion-common",
+        "config",
+        "cqrs",
+        "ddd",
+        "errors",
+        "grpc",
+        "logging",
+        "migrate",
+        "service",
+        "telemetry",
+        "workspace",
+    }
+)
+
+
 def semantic_problems(doc: Document) -> Iterator[Problem]:
     """Checks on a schema-valid document: references resolve, names and ports are unique."""
     data = doc.data
@@ -209,10 +241,10 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
         base: JsonPath = ("services", name)
         if name in RESERVED_SERVICE_NAMES:
             yield Problem(
-                f"{name!r} cannot name a service: {RESERVED_SERVICE_NAMES[name]}",
+                f"service name {name!r} is taken by a path the workspace generates or a library",
                 doc.locate(base, key=True),
                 format_json_path(base),
-                "choose another name",
+                f"reserved: {', '.join(sorted(RESERVED_SERVICE_NAMES))}; choose another name",
             )
         db = service.get("database")
         if db is not None:
@@ -308,7 +340,14 @@ def _port_problems(doc: Document) -> Iterator[Problem]:
 
 
 def check_document(doc: Document, validator: jsonschema.Draft202012Validator) -> list[Problem]:
-    problems = list(_schema_problems(doc, validator))
+    try:
+        problems = list(_schema_problems(doc, validator))
+    except Exception:
+        # A broken schema (an unknown type, a dangling $ref...) fails while validating.
+        diagnosis = _diagnose_schema(validator)
+        if diagnosis is None:
+            raise
+        raise diagnosis from None
     if not problems:
         problems.extend(semantic_problems(doc))
     return problems

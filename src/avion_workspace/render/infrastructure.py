@@ -541,8 +541,14 @@ def kind_config(platform: Platform) -> dict[str, Any]:
     }
 
 
+# libyaml's emitter when PyYAML has it (about 10x faster than the pure-Python one; same output).
+_SAFE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
 def to_yaml(data: Any) -> str:
-    return yaml.safe_dump(data, sort_keys=False, default_flow_style=False, width=100)
+    return yaml.dump(
+        data, Dumper=_SAFE_DUMPER, sort_keys=False, default_flow_style=False, width=100
+    )
 
 
 def yaml_file(

@@ -135,7 +135,7 @@ def test_a_service_named_like_a_generated_path_is_refused(edit: Edit, name: str)
     config = edit("platform.yaml", "\n  moderation:\n", f"\n  {name}:\n")
     with pytest.raises(ConfigError) as info:
         load_config(config)
-    assert f"{name!r} cannot name a service" in info.value.render()
+    assert f"service name {name!r} is taken" in info.value.render()
     assert "platform.yaml:" in info.value.render()
 
 

@@ -33,7 +33,8 @@ def test_the_context_holds_the_copied_paths_and_no_caches(tmp_path: Path) -> Non
     (tmp_path / ".venv/bin/python").write_text("x")
     members = context_members(context_archive(tmp_path, s))
     assert "services/auth/Dockerfile" in members
-    assert "services/auth/src/avion_auth/runtime/server.py" in members
+    assert "services/auth/src/avion_auth/spec.py" in members
+    assert "libs/service/src/avion_service/server.py" in members
     assert "libs/migrate/src/avion_migrate/runner.py" in members
     assert not any(m.startswith("src/") for m in members)
     assert "libs/grpc/pyproject.toml" in members

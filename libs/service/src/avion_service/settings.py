@@ -273,30 +273,37 @@ def _with_defaults(cls: type[Any], defaults: Mapping[str, Any]) -> type[Any]:
     return settings(type(cls.__name__, (cls,), namespace))
 
 
+def spec_defaults(spec: ServiceSpec, *, locate: bool = True) -> dict[str, dict[str, Any]]:
+    """The defaults each declared part takes from the spec: ``{part: {field: value}}``.
+
+    ``locate=False`` skips finding the migrations folder (a path: the workspace only needs names).
+    """
+    out: dict[str, dict[str, Any]] = {
+        "core": {"http_port": spec.http_port, "grpc_port": spec.grpc_port}
+    }
+    if spec.database is not None:
+        folder = default_migrations_dir(spec) if locate else IMAGE_MIGRATIONS_DIR
+        out["database"] = {
+            "name": spec.database,
+            "user": spec.database_owner,
+            "migrations_dir": folder,
+        }
+    if spec.redis_namespaces:
+        out["redis"] = {"user": spec.redis_user}
+    if spec.buckets:
+        out["buckets"] = {"buckets": spec.buckets}
+    if spec.search:
+        out["search"] = {}
+    return out
+
+
 @functools.lru_cache(maxsize=256)
 def part_classes(spec: ServiceSpec) -> dict[str, type[Any]]:
     """The settings class of each part the spec declares, with the spec's defaults."""
-    out: dict[str, type[Any]] = {
-        "core": _with_defaults(
-            CoreSettings, {"http_port": spec.http_port, "grpc_port": spec.grpc_port}
-        )
+    return {
+        part: _with_defaults(PART_CLASSES[part], defaults)
+        for part, defaults in spec_defaults(spec).items()
     }
-    if spec.database is not None:
-        out["database"] = _with_defaults(
-            DatabaseSettings,
-            {
-                "name": spec.database,
-                "user": spec.database_owner,
-                "migrations_dir": default_migrations_dir(spec),
-            },
-        )
-    if spec.redis_namespaces:
-        out["redis"] = _with_defaults(RedisSettings, {"user": spec.redis_user})
-    if spec.buckets:
-        out["buckets"] = _with_defaults(S3Settings, {"buckets": spec.buckets})
-    if spec.search:
-        out["search"] = SearchSettings
-    return out
 
 
 @functools.lru_cache(maxsize=256)
@@ -321,14 +328,37 @@ def root_class(
     return settings(type(f"{spec.package}_settings", (), namespace))
 
 
+@functools.lru_cache(maxsize=1024)
 def variables(spec: ServiceSpec) -> tuple[Variable, ...]:
-    """Every variable the service reads, in declaration order, with its place in the settings."""
-    root = root_class(spec)
-    keys = list(_keys(root))
-    infos = describe_settings(root)
+    """Every variable the service reads, in declaration order, with its place in the settings.
+
+    Read from the static part classes (no per-spec classes are built), so the workspace renders
+    a platform's names cheaply; a unit test checks it against what :func:`load` reads.
+    """
+    out: list[Variable] = []
+    for part, defaults in spec_defaults(spec, locate=False).items():
+        for var in _described(part):
+            if var.key.split(".", 1)[1] in defaults:
+                value = defaults[var.key.split(".", 1)[1]]
+                var = dataclasses.replace(var, required=False, default=repr(value))
+            out.append(dataclasses.replace(var, env=spec.env_prefix + var.env))
+    out += _described("telemetry")
+    return tuple(out)
+
+
+@functools.cache
+def _described(part: str) -> tuple[Variable, ...]:
+    """The variables of one part's settings class, unprefixed, keyed by ``part.field``."""
+    if part == "telemetry":
+        from avion_telemetry.settings import TelemetrySettings
+
+        cls: type[Any] = TelemetrySettings
+    else:
+        cls = PART_CLASSES[part]
+    keys = [f"{part}.{key}" for key in _keys(cls)]
     return tuple(
         Variable(key, i.env, i.type, i.required, i.default, i.secret, i.description)
-        for key, i in zip(keys, infos, strict=True)
+        for key, i in zip(keys, describe_settings(cls), strict=True)
     )
 
 
