@@ -49,7 +49,16 @@ def test_ctrl_c_in_a_no_transaction_file_says_which_statements_ran(
     folder.mkdir()
     (folder / "00001_slow.sql").write_text(NO_TX)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "migrate.up", "--dir", str(folder), "--dsn", fresh_database.dsn],
+        [
+            sys.executable,
+            "-m",
+            "invoke",
+            "migrate.up",
+            "--dir",
+            str(folder),
+            "--dsn",
+            fresh_database.dsn,
+        ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
