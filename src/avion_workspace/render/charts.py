@@ -607,9 +607,10 @@ def charts(context: RenderContext) -> Iterable[GeneratedFile]:
                 ],
             ),
         )
+        defaults = chart_values(local, service)
         yield yaml_file(
             f"{directory}/values.yaml",
-            chart_values(local, service),
+            defaults,
             comment=f"Defaults: the {local.environment.name} environment. "
             "values-<env>.yaml holds each environment's full settings.",
         )
@@ -617,8 +618,7 @@ def charts(context: RenderContext) -> Iterable[GeneratedFile]:
             env_service = platform.services.get(name)
             if env_service is None:
                 continue
-            yield yaml_file(
-                f"{directory}/values-{env_name}.yaml", chart_values(platform, env_service)
-            )
+            values = defaults if platform is local else chart_values(platform, env_service)
+            yield yaml_file(f"{directory}/values-{env_name}.yaml", values)
         yield replace(schema, path=f"{directory}/values.schema.json")
         yield from static_files("charts/app", directory)

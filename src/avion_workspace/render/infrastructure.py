@@ -10,6 +10,7 @@ default NetworkPolicies).
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -543,12 +544,58 @@ def kind_config(platform: Platform) -> dict[str, Any]:
 
 # libyaml's emitter when PyYAML has it (about 10x faster than the pure-Python one; same output).
 _SAFE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+_TAG = "tag:yaml.org,2002:"
+
+
+@functools.lru_cache(maxsize=65536)
+def _implicit_tag(value: str, implicit: tuple[bool, bool]) -> str:
+    # The safe resolver's answer depends only on the scalar (no path resolvers are registered).
+    tag: str = _RESOLVER.resolve(yaml.ScalarNode, value, list(implicit))  # type: ignore[no-untyped-call]
+    return tag
+
+
+class _Dumper(_SAFE_DUMPER):  # type: ignore[misc]  # a C or Python class, by build
+    """The safe dumper with the resolver's answers for scalars memoised (plain scalars repeat)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode:
+            return _implicit_tag(value, tuple(implicit))
+        return super().resolve(kind, value, implicit)
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _node(value: Any) -> yaml.Node:
+    """Plain data as YAML nodes, as PyYAML's safe representer builds them (without its per-node
+    dispatch and alias bookkeeping, most of the time of rendering 200 services' charts)."""
+    if isinstance(value, str):
+        return yaml.ScalarNode(_TAG + "str", value)
+    if isinstance(value, bool):
+        return yaml.ScalarNode(_TAG + "bool", "true" if value else "false")
+    if isinstance(value, int):
+        return yaml.ScalarNode(_TAG + "int", str(value))
+    if value is None:
+        return yaml.ScalarNode(_TAG + "null", "null")
+    if isinstance(value, dict):
+        pairs = [(_node(k), _node(v)) for k, v in value.items()]
+        return yaml.MappingNode(_TAG + "map", pairs, flow_style=False)
+    if isinstance(value, list | tuple):
+        return yaml.SequenceNode(_TAG + "seq", [_node(item) for item in value], flow_style=False)
+    raise TypeError(type(value).__name__)
 
 
 def to_yaml(data: Any) -> str:
-    return yaml.dump(
-        data, Dumper=_SAFE_DUMPER, sort_keys=False, default_flow_style=False, width=100
-    )
+    try:
+        if not isinstance(data, dict | list):
+            raise TypeError("a scalar document")  # PyYAML ends those with "..."
+        node = _node(data)
+    except TypeError:  # floats, dates, bare scalars: PyYAML's own representer knows them
+        return yaml.dump(
+            data, Dumper=_SAFE_DUMPER, sort_keys=False, default_flow_style=False, width=100
+        )
+    text: str = yaml.serialize(node, Dumper=_Dumper, width=100)
+    return text
 
 
 def yaml_file(
