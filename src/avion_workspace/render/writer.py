@@ -414,11 +414,11 @@ def apply_plan(root: Path, plan: RenderPlan, *, force: bool = False) -> ApplyRep
             problems=_conflict_problems(blocking),
         )
     report = ApplyReport()
-    _remove_temps(root, [*plan.files, *comparison.manifest])
     changing = [c for c in comparison.changes if c.action is not Action.IDENTICAL]
     report.identical = len(comparison.changes) - len(changing)
     current = MANIFEST
     try:
+        _remove_temps(root, [*plan.files, *comparison.manifest])
         if changing:
             atomic_write(root / MANIFEST, manifest_bytes(plan, _journal(comparison)))
         for change in changing:
@@ -446,12 +446,17 @@ def apply_plan(root: Path, plan: RenderPlan, *, force: bool = False) -> ApplyRep
 
 def _diff(root: Path, change: Change) -> str:
     target = root / change.path
-    old = target.read_bytes().decode("utf-8", "replace") if target.exists() else ""
+    # Only a regular file's own content is shown: never what a link or a device points at.
+    readable = target.is_file() and not target.is_symlink()
+    try:
+        old = target.read_bytes().decode("utf-8", "replace") if readable else ""
+    except OSError:
+        old, readable = "", False
     new = change.planned.content.decode("utf-8", "replace") if change.planned else ""
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
-        fromfile=f"a/{change.path} (on disk)" if target.exists() else "/dev/null",
+        fromfile=f"a/{change.path} (on disk)" if readable else "/dev/null",
         tofile=f"b/{change.path} (rendered)" if change.planned else "/dev/null",
     )
     return "".join(lines)

@@ -265,3 +265,16 @@ def test_stale_render_check_after_interruption_says_so(tmp_path: Path) -> None:
     with pytest.raises(StaleRender, match="out of date"):
         check_plan(tmp_path, plan_of({"a.yml": b"a\n"}))
     assert isinstance(StaleRender("x"), AvionError)
+
+
+def test_check_never_prints_what_a_link_in_place_of_a_generated_file_points_at(
+    outside: Path,
+) -> None:
+    root = outside.parent / "ws"
+    apply_plan(root, plan_of({"a.yml": b"a\n"}))
+    (root / "a.yml").unlink()
+    (root / "a.yml").symlink_to(outside)
+    with pytest.raises(StaleRender) as info:
+        check_plan(root, plan_of({"a.yml": b"a\n"}))
+    assert "a.yml: is a directory or a link" in info.value.render()
+    assert "TOP SECRET" not in info.value.render()
