@@ -69,22 +69,38 @@ def check_relative(rel: str, *, where: Location | None = None, what: str = "path
     return rel
 
 
-def linked_parent(root: Path, rel: str) -> Path | None:
-    """The first existing folder on the way from ``root`` to ``rel`` that is a link, if any."""
-    current = root
-    for part in PurePosixPath(rel).parts[:-1]:
-        current = current / part
+def linked_parent(root: Path, rel: str, seen: dict[str, Path | None] | None = None) -> Path | None:
+    """The first existing folder on the way from ``root`` to ``rel`` that is a link, if any.
+
+    ``seen`` memoises folders already checked (a render checks hundreds of paths that share
+    a few dozen folders).
+    """
+    folder = rel.rpartition("/")[0]
+    if not folder:
+        return None
+    if seen is not None and folder in seen:
+        return seen[folder]
+    found = linked_parent(root, folder, seen)
+    if found is None:
+        current = root / folder
         if current.is_symlink():
-            return current
-        if not current.exists():
-            return None
-    return None
+            found = current
+    if seen is not None:
+        seen[folder] = found
+    return found
 
 
-def safe_target(root: Path, rel: str, *, where: Location | None = None, what: str = "path") -> Path:
+def safe_target(
+    root: Path,
+    rel: str,
+    *,
+    where: Location | None = None,
+    what: str = "path",
+    seen: dict[str, Path | None] | None = None,
+) -> Path:
     """``root / rel`` after checking the whole policy, including linked parent folders."""
     check_relative(rel, where=where, what=what)
-    link = linked_parent(root, rel)
+    link = linked_parent(root, rel, seen)
     if link is not None:
         raise UnsafePath(
             f"{what} {rel!r} goes through the linked folder {link.relative_to(root)}; "

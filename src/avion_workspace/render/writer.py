@@ -35,7 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from avion_workspace.errors import AvionError, Location, Problem, RenderConflict, StaleRender
-from avion_workspace.pathpolicy import UnreadableFile, check_relative, read_regular, safe_target
+from avion_workspace.pathpolicy import (
+    UnreadableFile,
+    check_relative,
+    linked_parent,
+    read_regular,
+    safe_target,
+)
 from avion_workspace.render.plan import GeneratedFile, RenderPlan
 
 MANIFEST = ".render-manifest.json"
@@ -206,11 +212,13 @@ def compare(root: Path, plan: RenderPlan) -> Comparison:
     """How disk differs from ``plan``; reads only, and only paths the policy allows."""
     root = root.resolve()
     manifest = read_manifest(root)
-    for path in manifest:
-        safe_target(root, path, where=_manifest_where(root, path), what=f"{MANIFEST} entry")
+    seen: dict[str, Path | None] = {}
+    for path in manifest:  # syntax already checked by read_manifest; now the linked folders
+        if linked_parent(root, path, seen) is not None:
+            safe_target(root, path, where=_manifest_where(root, path), what=f"{MANIFEST} entry")
     changes: list[Change] = []
     for path, planned in plan.files.items():
-        target = safe_target(root, path, what="planned file")
+        target = safe_target(root, path, what="planned file", seen=seen)
         if target.is_symlink() or target.is_dir() or (target.exists() and not target.is_file()):
             changes.append(Change(path, Action.CONFLICT, "is a directory or a link", planned))
             continue
