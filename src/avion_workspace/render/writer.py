@@ -39,6 +39,7 @@ from avion_workspace.pathpolicy import (
     UnreadableFile,
     check_relative,
     linked_parent,
+    policy_violation,
     read_regular,
     safe_target,
 )
@@ -131,22 +132,28 @@ def _bad_manifest(reason: str, where: Location | None = None) -> RenderConflict:
 
 
 def _parse_entry(text: str, path: Any, entry: Any) -> ManifestEntry:
+    """One entry, checked; its location in the manifest is looked up only for an error."""
     if not isinstance(path, str):
         raise _bad_manifest("a file name is not a string")
-    where = _entry_location(text, path)
-    check_relative(path, where=where, what=f"{MANIFEST} entry")
+    if policy_violation(path) is not None:
+        check_relative(path, where=_entry_location(text, path), what=f"{MANIFEST} entry")
+    problem = None
     if not isinstance(entry, dict):
-        raise _bad_manifest(f"the entry for {path!r} is not an object", where)
-    digest, source, pending = entry.get("sha256"), entry.get("source"), entry.get("pending", [])
-    if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
-        raise _bad_manifest(f"the entry for {path!r} has no valid sha256", where)
-    if not isinstance(source, str):
-        raise _bad_manifest(f"the entry for {path!r} has no source", where)
-    if not isinstance(pending, list) or not all(
-        isinstance(p, str) and _SHA256.fullmatch(p) for p in pending
-    ):
-        raise _bad_manifest(f"the entry for {path!r} has an invalid pending list", where)
-    return ManifestEntry(digest, source, tuple(pending))
+        problem = f"the entry for {path!r} is not an object"
+    else:
+        digest, source = entry.get("sha256"), entry.get("source")
+        pending = entry.get("pending", [])
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            problem = f"the entry for {path!r} has no valid sha256"
+        elif not isinstance(source, str):
+            problem = f"the entry for {path!r} has no source"
+        elif not isinstance(pending, list) or not all(
+            isinstance(p, str) and _SHA256.fullmatch(p) for p in pending
+        ):
+            problem = f"the entry for {path!r} has an invalid pending list"
+        else:
+            return ManifestEntry(digest, source, tuple(pending))
+    raise _bad_manifest(problem, _entry_location(text, path))
 
 
 def read_manifest(root: Path) -> dict[str, ManifestEntry]:
@@ -197,10 +204,6 @@ def manifest_bytes(plan: RenderPlan, extra: Mapping[str, ManifestEntry] | None =
     return (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
-def _is_executable(path: Path) -> bool:
-    return bool(path.stat().st_mode & stat.S_IXUSR)
-
-
 def _read_target(target: Path, rel: str) -> bytes:
     try:
         return target.read_bytes()
@@ -219,17 +222,22 @@ def compare(root: Path, plan: RenderPlan) -> Comparison:
     changes: list[Change] = []
     for path, planned in plan.files.items():
         target = safe_target(root, path, what="planned file", seen=seen)
-        if target.is_symlink() or target.is_dir() or (target.exists() and not target.is_file()):
-            changes.append(Change(path, Action.CONFLICT, "is a directory or a link", planned))
-            continue
-        if not target.exists():
+        try:
+            mode = target.lstat().st_mode  # one system call: no link followed
+        except (FileNotFoundError, NotADirectoryError):  # the write reports a file in the way
             changes.append(Change(path, Action.CREATE, "missing", planned))
             continue
+        except OSError as exc:
+            raise _write_error(path, exc, "read") from None
+        if not stat.S_ISREG(mode):
+            changes.append(Change(path, Action.CONFLICT, "is a directory or a link", planned))
+            continue
         current = _read_target(target, path)
+        if current == planned.content and bool(mode & stat.S_IXUSR) == planned.executable:
+            changes.append(Change(path, Action.IDENTICAL, "identical", planned))
+            continue
         digest = _sha256(current)
-        if current == planned.content and _is_executable(target) == planned.executable:
-            changes.append(Change(path, Action.IDENTICAL, "identical", planned, digest))
-        elif current == planned.content:
+        if current == planned.content:
             changes.append(Change(path, Action.UPDATE, "file mode differs", planned, digest))
         elif path not in manifest:
             changes.append(
