@@ -146,10 +146,12 @@ def test_ctrl_c_at_any_moment_exits_130(sandbox: Path, tmp_path: Path, delay: fl
     err = "".join(
         line for line in log.read_text().splitlines(True) if not line.startswith("import time:")
     )
-    if proc.returncode == 0:
-        assert "render check OK" in out  # finished before the signal arrived
+    if proc.returncode == 0 or (proc.returncode == -signal.SIGINT and not err.strip()):
+        # finished before the signal arrived, or was already shutting down the interpreter
+        # (which restores the default handler) when it came: the work was complete
+        assert "render check OK" in out, (proc.returncode, out, err)
         return
-    assert proc.returncode == 130, (proc.returncode, err)
+    assert proc.returncode == 130, (proc.returncode, out, err)
     assert err.strip() == "interrupted"
 
 
