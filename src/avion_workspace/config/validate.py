@@ -18,7 +18,13 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from avion_workspace.config.loader import Document, JsonPath, format_json_path, load_file
+from avion_workspace.config.loader import (
+    Document,
+    JsonPath,
+    display_path,
+    format_json_path,
+    load_file,
+)
 from avion_workspace.config.merge import merge_documents
 from avion_workspace.errors import ConfigError, Location, Problem
 
@@ -357,6 +363,17 @@ def load_config(config_dir: Path) -> ConfigSet:
     """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem."""
     base_path = config_dir / BASE_FILE
     schema_path = config_dir / SCHEMA_FILE
+    for folder in (config_dir, config_dir / SCHEMA_FILE.parent, config_dir / ENVIRONMENTS_DIR):
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError.from_problems(
+                [
+                    Problem(
+                        "a file stands where a folder should be",
+                        Location(display_path(folder)),
+                        hint="move the file away and restore the folder (git checkout)",
+                    )
+                ]
+            )
     if not schema_path.exists():
         raise ConfigError(
             f"no schema at {schema_path}", hint="is --config-dir the workspace's config folder?"

@@ -107,13 +107,19 @@ def test_a_malformed_schema_is_a_located_error(
     assert "restore it" in text
 
 
-def test_a_schema_folder_that_is_a_file_is_a_located_error(config_copy: Path) -> None:
+@pytest.mark.parametrize("folder", ["schema", "environments"])
+def test_a_file_where_a_config_folder_should_be_is_a_located_error(
+    config_copy: Path, folder: str
+) -> None:
     import shutil
 
-    shutil.rmtree(config_copy / "schema")
-    (config_copy / "schema").write_text("not a folder\n")
-    with pytest.raises(ConfigError, match="schema"):
+    shutil.rmtree(config_copy / folder)
+    (config_copy / folder).write_text("not a folder\n")
+    with pytest.raises(ConfigError) as info:
         load_config(config_copy)
+    text = info.value.render()
+    assert f"{folder}: a file stands where a folder should be" in text
+    assert "hint:" in text
 
 
 def test_a_null_in_an_overlay_is_blamed_on_the_overlay(edit: Edit) -> None:
