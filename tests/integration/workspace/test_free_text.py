@@ -29,6 +29,8 @@ from avion_workspace.render import plan_for
 from avion_workspace.render.plan import RenderPlan
 from tests.support import require_tool
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[3]
 
 

@@ -29,6 +29,8 @@ import yaml
 
 from avion_workspace.render.writer import MANIFEST, TEMP_SUFFIX
 
+pytestmark = pytest.mark.integration
+
 ROOT = Path(__file__).resolve().parents[3]
 ITERATIONS = 14
 
