@@ -18,12 +18,10 @@ from avion_workspace.localenv import (
     redis_users,
 )
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 @pytest.fixture(scope="module")
-def platform():  # type: ignore[no-untyped-def]
-    return load_platform(ROOT / "config")
+def platform(fixture_config: Path):  # type: ignore[no-untyped-def]
+    return load_platform(fixture_config)
 
 
 def test_generates_every_credential_privately(tmp_path: Path, platform) -> None:  # type: ignore[no-untyped-def]
@@ -49,9 +47,9 @@ def test_existing_values_are_kept_and_missing_ones_added(tmp_path: Path, platfor
 
 def test_dsn_uses_the_owner_role_and_its_password(tmp_path: Path, platform) -> None:  # type: ignore[no-untyped-def]
     ensure_env(tmp_path, platform)
-    password = read_env(tmp_path)["AVION_AUTH_DB_PASSWORD"]
-    assert database_dsn(tmp_path, platform, "avion_auth_db") == (
-        f"postgresql://avion_auth:{password}@127.0.0.1:5432/avion_auth_db"
+    password = read_env(tmp_path)["AVION_ALPHA_DB_PASSWORD"]
+    assert database_dsn(tmp_path, platform, "avion_alpha_db") == (
+        f"postgresql://avion_alpha:{password}@127.0.0.1:5432/avion_alpha_db"
     )
     with pytest.raises(AvionError, match="unknown database"):
         database_dsn(tmp_path, platform, "nope")
@@ -59,15 +57,15 @@ def test_dsn_uses_the_owner_role_and_its_password(tmp_path: Path, platform) -> N
 
 def test_missing_env_says_what_to_run(tmp_path: Path, platform) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(AvionError) as info:
-        database_dsn(tmp_path, platform, "avion_auth_db")
+        database_dsn(tmp_path, platform, "avion_alpha_db")
     assert info.value.hint == "run `inv setup` to generate it"
 
 
 def test_redis_users_are_limited_to_their_namespaces(platform) -> None:  # type: ignore[no-untyped-def]
     users = {u.name: u for u in redis_users(platform)}
-    assert users["avion_auth"].key_patterns == ("~cache:*", "~session:*")
-    assert users["avion_system_admin"].key_patterns == ("~cache:*",)
-    assert len(users) == 10
+    assert users["avion_alpha"].key_patterns == ("~cache:*", "~session:*")
+    assert users["avion_beta"].key_patterns == ("~queue:*",)
+    assert set(users) == {"avion_alpha", "avion_beta"}  # gamma uses no Redis
 
 
 def test_parse_env_ignores_comments_and_quotes() -> None:

@@ -1,6 +1,7 @@
 """Which services a change affects: changed paths in, service names (and why) out.
 
-- ``libs/<lib>/...`` affects the services whose ``libraries`` include ``<lib>``;
+- ``libs/<lib>/...`` affects the services whose images hold ``<lib>``: their ``libraries``, the
+  service kit every service runs on, and what those depend on (``render.services``' closure);
 - ``services/<name>/...`` and ``charts/<name>/...`` affect that service; a chart that is not a
   service's (a shared library chart) affects every service;
 - config, the engine, the pipeline and the workspace's own build files affect every service;
@@ -19,6 +20,7 @@ from pathlib import Path, PurePosixPath
 
 from avion_workspace.config.model import Service
 from avion_workspace.errors import AvionError, ToolMissing
+from avion_workspace.render.services import KIT_LIBRARY, library_closure
 
 # A change under one of these reaches every service: it changes how all of them are built,
 # configured, tested or deployed.
@@ -65,7 +67,11 @@ def affected_services(paths: Iterable[str], services: Mapping[str, Service]) -> 
             everything.append(path)
             continue
         if len(parts) >= 3 and parts[0] == "libs":
-            hit = [name for name, svc in services.items() if parts[1] in svc.libraries]
+            hit = [
+                name
+                for name, svc in services.items()
+                if parts[1] in library_closure((*svc.libraries, KIT_LIBRARY))
+            ]
         elif len(parts) >= 3 and parts[0] == "services" and parts[1] in services:
             hit = [parts[1]]
         elif len(parts) >= 3 and parts[0] == "charts":

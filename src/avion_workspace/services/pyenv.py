@@ -92,7 +92,7 @@ def find_uv() -> Path:
             return Path(candidate)
     raise ToolMissing(
         "uv is not installed; it creates the services' environment (.venv-services)",
-        hint="install the workspace's dev extra: pip install -e '.[dev]' (or pip install uv)",
+        hint="install the workspace for development: pip install -r requirements-dev.txt (or pip install uv)",
     )
 
 

@@ -93,7 +93,7 @@ def workspace_tool(name: str) -> Path:
     if found is None:
         raise ToolMissing(
             f"{name} is not installed",
-            hint="install the workspace's dev extra: pip install -e '.[dev]'",
+            hint="install the workspace for development: pip install -r requirements-dev.txt",
         )
     return Path(found)
 

@@ -22,8 +22,8 @@ def services() -> Mapping[str, Service]:
     """The real services, with narrower library lists so library mapping is visible."""
     real = dict(load_platform(ROOT / "config").services)
     real["auth"] = dataclasses.replace(real["auth"], libraries=("errors", "grpc"))
-    real["media"] = dataclasses.replace(real["media"], libraries=("errors", "telemetry"))
-    real["user"] = dataclasses.replace(real["user"], libraries=("telemetry",))
+    real["media"] = dataclasses.replace(real["media"], libraries=("errors", "ddd"))
+    real["user"] = dataclasses.replace(real["user"], libraries=("ddd",))
     others = {
         n: dataclasses.replace(s, libraries=("errors",))
         for n, s in real.items()
@@ -33,12 +33,22 @@ def services() -> Mapping[str, Service]:
 
 
 def test_a_library_change_affects_the_services_that_use_it(services: Mapping[str, Service]) -> None:
-    result = affected_services(["libs/telemetry/src/avion_telemetry/metrics.py"], services)
+    result = affected_services(["libs/ddd/src/avion_ddd/entity.py"], services)
     assert result.services == ("user", "media")  # config order, not alphabetical
     assert result.reasons == {
-        "user": ("libs/telemetry/src/avion_telemetry/metrics.py",),
-        "media": ("libs/telemetry/src/avion_telemetry/metrics.py",),
+        "user": ("libs/ddd/src/avion_ddd/entity.py",),
+        "media": ("libs/ddd/src/avion_ddd/entity.py",),
     }
+    assert not result.everything
+
+
+@pytest.mark.parametrize("lib", ["service", "migrate", "telemetry", "config"])
+def test_the_kit_and_what_it_depends_on_reach_every_service(
+    lib: str, services: Mapping[str, Service]
+) -> None:
+    """Every image holds the service kit and its closure, whatever the service lists."""
+    result = affected_services([f"libs/{lib}/src/x.py"], services)
+    assert result.services == tuple(services)
     assert not result.everything
 
 

@@ -25,8 +25,9 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def context() -> RenderContext:
-    return RenderContext(load_platforms(ROOT / "config"))
+def context(fixture_config: Path) -> RenderContext:
+    """The small fixture config (tests/fixtures/config): three services, one per shape."""
+    return RenderContext(load_platforms(fixture_config))
 
 
 @pytest.mark.parametrize(
@@ -89,8 +90,8 @@ def test_every_generated_file_is_stamped_or_manifest_only(context: RenderContext
     }
 
 
-def test_plan_is_deterministic(context: RenderContext) -> None:
-    assert build_plan(context) == build_plan(RenderContext(load_platforms(ROOT / "config")))
+def test_plan_is_deterministic(context: RenderContext, fixture_config: Path) -> None:
+    assert build_plan(context) == build_plan(RenderContext(load_platforms(fixture_config)))
 
 
 def test_compose_has_the_local_stack_from_config(context: RenderContext) -> None:
@@ -109,7 +110,7 @@ def test_compose_has_the_local_stack_from_config(context: RenderContext) -> None
     for bucket in ("avion-media-uploads", "avion-media-processed", "avion-backups", "avion-logs"):
         assert f"mc mb --ignore-existing local/{bucket}" in init
     redis_args = " ".join(compose["services"]["redis"]["command"])
-    assert "avion_auth on >${AVION_AUTH_REDIS_PASSWORD:?" in redis_args
+    assert "avion_alpha on >${AVION_ALPHA_REDIS_PASSWORD:?" in redis_args
     assert "~cache:* ~session:*" in redis_args
     # no secret values, only references to the git-ignored .env
     assert "change-me" not in build_plan(context).files["docker-compose.yml"].content.decode()

@@ -14,12 +14,10 @@ from avion_workspace.errors import AvionError
 from avion_workspace.render.services import service_spec
 from avion_workspace.services.localrun import local_env
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture(scope="module")
-def platform() -> Platform:
-    return load_platform(ROOT / "config")
+def platform(fixture_config: Path) -> Platform:
+    return load_platform(fixture_config)
 
 
 @pytest.fixture(scope="module")
@@ -42,24 +40,24 @@ def test_every_required_setting_of_every_service_is_set(
 def test_a_service_reaches_the_local_stack_as_its_own_role_and_acl_user(
     platform: Platform, credentials: dict[str, str]
 ) -> None:
-    env = local_env(platform, platform.services["system-admin"], credentials)
-    assert env["SYSTEM_ADMIN_HTTP_PORT"] == "8110"
-    assert env["SYSTEM_ADMIN_GRPC_PORT"] == "9110"
-    assert env["SYSTEM_ADMIN_DATABASE_PORT"] == str(platform.postgres.local_port)
-    assert env["SYSTEM_ADMIN_DATABASE_USER"] == "avion_system_admin"
-    db_password = "value-of-AVION_SYSTEM_ADMIN_DB_PASSWORD"  # pragma: allowlist secret
-    assert env["SYSTEM_ADMIN_DATABASE_PASSWORD"] == db_password
-    assert env["SYSTEM_ADMIN_REDIS_USER"] == "avion_system_admin"
-    redis_password = "value-of-AVION_SYSTEM_ADMIN_REDIS_PASSWORD"  # pragma: allowlist secret
-    assert env["SYSTEM_ADMIN_REDIS_PASSWORD"] == redis_password
-    assert (
-        env["SYSTEM_ADMIN_S3_ENDPOINT"] == f"http://127.0.0.1:{platform.object_storage.local_port}"
-    )
-    assert env["SYSTEM_ADMIN_S3_ACCESS_KEY"] == "value-of-MINIO_ROOT_USER"
-    search = local_env(platform, platform.services["search"], credentials)
-    assert search["SEARCH_SEARCH_URL"] == f"http://127.0.0.1:{platform.search.local_port}"
+    env = local_env(platform, platform.services["beta"], credentials)
+    assert env["BETA_HTTP_PORT"] == "8202"
+    assert env["BETA_GRPC_PORT"] == "9202"
+    assert env["BETA_DATABASE_PORT"] == str(platform.postgres.local_port)
+    assert env["BETA_DATABASE_USER"] == "avion_beta"
+    db_password = "value-of-AVION_BETA_DB_PASSWORD"  # pragma: allowlist secret
+    assert env["BETA_DATABASE_PASSWORD"] == db_password
+    assert env["BETA_REDIS_USER"] == "avion_beta"
+    redis_password = "value-of-AVION_BETA_REDIS_PASSWORD"  # pragma: allowlist secret
+    assert env["BETA_REDIS_PASSWORD"] == redis_password
+    assert env["BETA_S3_ENDPOINT"] == f"http://127.0.0.1:{platform.object_storage.local_port}"
+    assert env["BETA_S3_ACCESS_KEY"] == "value-of-MINIO_ROOT_USER"
+    assert env["BETA_SEARCH_URL"] == f"http://127.0.0.1:{platform.search.local_port}"
     api_key = "value-of-MEILI_MASTER_KEY"  # pragma: allowlist secret
-    assert search["SEARCH_SEARCH_API_KEY"] == api_key
+    assert env["BETA_SEARCH_API_KEY"] == api_key
+    assert env["OTEL_SERVICE_NAME"] == "beta"
+    bare = local_env(platform, platform.services["gamma"], credentials)
+    assert not [name for name in bare if "DATABASE" in name or "REDIS" in name]
 
 
 def test_missing_credentials_are_named_with_the_fix(
@@ -67,8 +65,8 @@ def test_missing_credentials_are_named_with_the_fix(
 ) -> None:
     partial = {k: v for k, v in credentials.items() if not k.startswith("MINIO_")}
     with pytest.raises(AvionError) as caught:
-        local_env(platform, platform.services["media"], partial)
+        local_env(platform, platform.services["beta"], partial)
     assert caught.value.render() == (
-        "error: media: the local credentials lack MINIO_ROOT_PASSWORD, MINIO_ROOT_USER\n"
+        "error: beta: the local credentials lack MINIO_ROOT_PASSWORD, MINIO_ROOT_USER\n"
         "hint: run `inv setup` to complete .env (existing values are kept)"
     )

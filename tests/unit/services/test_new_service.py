@@ -18,10 +18,10 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """A workspace with the real config, rendered."""
+def workspace(tmp_path: Path, fixture_config: Path) -> Path:
+    """A workspace with the fixture config (three services), rendered."""
     shutil.copy(ROOT / "tasks.py", tmp_path / "tasks.py")
-    shutil.copytree(ROOT / "config", tmp_path / "config")
+    shutil.copytree(fixture_config, tmp_path / "config")
     render(tmp_path, tmp_path / "config")
     return tmp_path
 
@@ -30,8 +30,8 @@ def test_a_new_service_is_configured_rendered_and_given_its_team_files(workspace
     report = new_service(workspace, NewService("direct-message", "Private messages"))
     platform = load_platform(workspace / "config")
     service = platform.services["direct-message"]
-    assert (service.local_http_port, service.local_grpc_port) == (8111, 9111)
-    assert (report.http_port, report.grpc_port) == (8111, 9111)
+    assert (service.local_http_port, service.local_grpc_port) == (8204, 9204)
+    assert (report.http_port, report.grpc_port) == (8204, 9204)
     assert service.database == "avion_direct_message_db"
     assert service.database_owner == "avion_direct_message"
     assert service.redis_namespaces == ("cache",)
