@@ -125,7 +125,10 @@ def test_a_run_killed_before_the_rename_leaves_nothing_readable_and_nothing_trac
     stale = tmp_path / name
     stale.write_text("SECRET=1\n")
     ignored = subprocess.run(
-        ["git", "check-ignore", "--no-index", name], cwd=ROOT, capture_output=True, check=False
+        ["git", "check-ignore", "--no-index", name],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        check=False,
     )
     assert ignored.returncode == 0
     ensure_env(tmp_path, platform)
