@@ -495,7 +495,14 @@ def check_plan(root: Path, plan: RenderPlan) -> Comparison:
         diff = _diff(root, change)
         problems.append(Problem(f"{change.path}: {label}" + (f"\n{diff}" if diff else "")))
     if not comparison.manifest_current:
-        problems.append(Problem(f"{MANIFEST}: out of date"))
+        interrupted = any(e.pending for e in comparison.manifest.values())
+        problems.append(
+            Problem(
+                f"{MANIFEST}: out of date"
+                + (" (a render was interrupted part-way)" if interrupted else ""),
+                hint="a plain `inv render` completes it" if interrupted else None,
+            )
+        )
     raise StaleRender(
         f"generated files are out of date: {len(problems)} difference(s)",
         hint="run `inv render` (add --force to discard hand edits)",

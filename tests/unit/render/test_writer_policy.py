@@ -262,8 +262,10 @@ def test_stale_render_check_after_interruption_says_so(tmp_path: Path) -> None:
     data = json.loads((tmp_path / MANIFEST).read_text())
     data["files"]["a.yml"]["pending"] = [sha(b"old\n")]
     (tmp_path / MANIFEST).write_text(json.dumps(data))
-    with pytest.raises(StaleRender, match="out of date"):
+    with pytest.raises(StaleRender) as info:
         check_plan(tmp_path, plan_of({"a.yml": b"a\n"}))
+    assert "out of date (a render was interrupted part-way)" in info.value.render()
+    assert "a plain `inv render` completes it" in info.value.render()
     assert isinstance(StaleRender("x"), AvionError)
 
 
