@@ -6,8 +6,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support import ROOT
+
+# No deadlines anywhere: the machine is shared and timing is never what a property asserts.
+settings.register_profile("avion", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("avion")
 
 
 @pytest.fixture(scope="session")

@@ -26,10 +26,32 @@ class BoundaryExit(SystemExit):
     """Raised by :func:`guarded` with the exit code; invoke and plain scripts both honour it."""
 
 
+# Secrets (passwords of DSNs given on the command line...) masked in everything printed here.
+_SECRETS: set[str] = set()
+MASK = "***"
+
+
+def register_secret(secret: str) -> None:
+    """Mask ``secret`` in every message and crash log the boundary writes from now on."""
+    if secret:
+        _SECRETS.add(secret)
+
+
+def mask(text: str) -> str:
+    """``text`` with every registered secret replaced by ``***`` (longest first)."""
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+def _emit(text: str) -> None:
+    print(mask(text), file=sys.stderr)
+
+
 def _crash_log(exc: BaseException) -> Path:
     fd, name = tempfile.mkstemp(prefix="avion-crash-", suffix=".log")
     with open(fd, "w", encoding="utf-8") as handle:
-        handle.write("".join(traceback.format_exception(exc)))
+        handle.write(mask("".join(traceback.format_exception(exc))))
     return Path(name)
 
 
@@ -38,18 +60,17 @@ def guarded(action: Callable[[], T]) -> T:
     try:
         return action()
     except USER_ERRORS as exc:
-        print(exc.render(), file=sys.stderr)
+        _emit(exc.render())
         raise BoundaryExit(exc.exit_code) from None
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        _emit("interrupted")
         raise BoundaryExit(EXIT_INTERRUPTED) from None
     except (SystemExit, BoundaryExit):
         raise
     except Exception as exc:  # noqa: BLE001 - the boundary is the one place that catches all
         log = _crash_log(exc)
-        print(
+        _emit(
             f"unexpected error: {type(exc).__name__}: {exc}\n"
-            f"This is a bug in the workspace; please report it with the log at {log}",
-            file=sys.stderr,
+            f"This is a bug in the workspace; please report it with the log at {log}"
         )
         raise BoundaryExit(EXIT_UNEXPECTED) from None

@@ -135,8 +135,11 @@ def require_tool(root: Path, name: str) -> Path:
 
 def install_tool(root: Path, name: str) -> tuple[Path, bool]:
     """Install ``name`` into ``.tools/bin`` unless there; returns (path, installed now)."""
+    from avion_workspace.pathpolicy import relative_inside
+
     tool = TOOLS[name]
     target = bin_dir(root) / name
+    relative_inside(root, target, what="tool")  # never through a linked .tools folder
     if target.is_file():
         return target, False
     if tool.kind == "npm":

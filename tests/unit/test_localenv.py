@@ -70,3 +70,77 @@ def test_redis_users_are_limited_to_their_namespaces(platform) -> None:  # type:
 
 def test_parse_env_ignores_comments_and_quotes() -> None:
     assert parse_env("# c\nA=1\nB = 'two'\n\nnot a pair\n") == {"A": "1", "B": "two"}
+
+
+def test_secrets_are_private_from_the_first_byte_whatever_the_umask(
+    tmp_path: Path,
+    platform,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import os
+
+    seen: list[int] = []
+    real_fsync = os.fsync
+
+    def spy(fd: int) -> None:
+        seen.append(stat.S_IMODE(os.fstat(fd).st_mode))
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", spy)
+    (tmp_path / ".env").write_text("POSTGRES_PASSWORD=keep-me\n")
+    (tmp_path / ".env").chmod(0o644)
+    old = os.umask(0)
+    try:
+        ensure_env(tmp_path, platform)
+    finally:
+        os.umask(old)
+    assert seen == [0o600]
+    assert stat.S_IMODE((tmp_path / ".env").stat().st_mode) == 0o600
+
+
+def test_a_run_killed_before_the_rename_leaves_nothing_readable_and_nothing_tracked(
+    tmp_path: Path,
+    platform,
+    monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+) -> None:
+    import os
+    import subprocess
+
+    class Killed(BaseException):
+        pass
+
+    left: list[tuple[str, int]] = []
+
+    def die(src: str, dst: str) -> None:
+        left.append((Path(src).name, stat.S_IMODE(Path(src).stat().st_mode)))
+        raise Killed
+
+    monkeypatch.setattr(os, "replace", die)
+    with pytest.raises(Killed):
+        ensure_env(tmp_path, platform)
+    monkeypatch.undo()
+    ((name, mode),) = left
+    assert mode == 0o600
+    # kill -9 runs no clean-up: put back what it would leave, then check git and the next run
+    stale = tmp_path / name
+    stale.write_text("SECRET=1\n")
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", name],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        check=False,
+    )
+    assert ignored.returncode == 0
+    ensure_env(tmp_path, platform)
+    assert not stale.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".env"]
+
+
+@pytest.mark.parametrize("kind", ["dir", "devzero"])
+def test_a_credentials_file_that_is_not_a_file_is_refused(tmp_path: Path, kind: str) -> None:
+    if kind == "dir":
+        (tmp_path / ".env").mkdir()
+    else:
+        (tmp_path / ".env").symlink_to("/dev/zero")
+    with pytest.raises(AvionError, match="not a regular file"):
+        read_env(tmp_path)

@@ -1,8 +1,11 @@
 """Safe YAML loading with a location for every value.
 
 Only plain YAML is accepted: standard tags, string keys, no duplicate keys, no merge keys, a
-bounded number of aliases and a bounded expanded size (an alias bomb is rejected at once), and a
-bounded file size. Every problem is collected, located, and raised together.
+bounded number of aliases and a bounded expanded size (an alias bomb is rejected at once), a
+bounded nesting depth (deep flow collections would exhaust the stack), no control characters,
+and a bounded file size counted in bytes actually read, from regular files only (a folder,
+FIFO, socket or ``/dev/zero`` link is refused at once). Every problem is collected, located,
+and raised together.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from avion_workspace.errors import ConfigError, Location, Problem
 MAX_FILE_BYTES = 1024 * 1024
 MAX_ALIASES = 100
 MAX_EXPANDED_NODES = 100_000
+MAX_DEPTH = 64
 
 JsonPath = tuple[str | int, ...]
 
@@ -53,6 +57,8 @@ class Document:
     data: dict[str, Any]
     values: Mapping[JsonPath, Location] = field(default_factory=dict)
     keys: Mapping[JsonPath, Location] = field(default_factory=dict)
+    # Keys an overlay removed with ``null``: where that null is (to blame the overlay).
+    removed: Mapping[JsonPath, Location] = field(default_factory=dict)
 
     def locate(self, path: JsonPath, *, key: bool = False) -> Location:
         """The location of ``path``, or of its nearest located ancestor."""
@@ -76,17 +82,29 @@ class _AliasLimit(Exception):
         self.mark = mark
 
 
+class _DepthLimit(Exception):
+    def __init__(self, mark: yaml.Mark | None) -> None:
+        self.mark = mark
+
+
 class _CountingLoader(yaml.SafeLoader):
-    """A SafeLoader that only composes, counting aliases as it goes."""
+    """A SafeLoader that only composes, counting aliases and nesting depth as it goes."""
 
     aliases = 0
+    depth = 0
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
                 raise _AliasLimit(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
-        return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _DepthLimit(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 def _loc(source: str, mark: yaml.Mark | None) -> Location:
@@ -180,9 +198,24 @@ def load_text(text: str, source: str) -> Document:
 
     Raises :class:`ConfigError` with every problem found.
     """
-    loader = _CountingLoader(text)
+    try:
+        loader = _CountingLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError.from_problems([_reader_problem(text, source, exc)]) from None
     try:
         node = loader.get_single_node()
+    except _DepthLimit as exc:
+        raise ConfigError.from_problems(
+            [
+                Problem(
+                    f"nested more than {MAX_DEPTH} levels deep",
+                    _loc(source, exc.mark),
+                    hint="the configuration is never this deep: check the brackets",
+                )
+            ]
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError.from_problems([_reader_problem(text, source, exc)]) from None
     except _AliasLimit as exc:
         raise ConfigError.from_problems(
             [
@@ -229,6 +262,21 @@ def load_text(text: str, source: str) -> Document:
     return Document(source, data, builder.values, builder.keys)
 
 
+def _reader_problem(text: str, source: str, exc: yaml.reader.ReaderError) -> Problem:
+    """A character YAML does not allow (a control character...), located."""
+    position = max(0, min(exc.position, len(text)))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    char = exc.character
+    code = char if isinstance(char, int) else ord(char) if isinstance(char, str) and char else 0
+    shown = f"U+{code:04X}"
+    return Problem(
+        f"character {shown} is not allowed in YAML",
+        Location(source, line, column),
+        hint="remove the control character (or write it as an escape inside double quotes)",
+    )
+
+
 def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it is below it, else as given."""
     try:
@@ -238,22 +286,23 @@ def display_path(path: Path) -> str:
 
 
 def load_file(path: Path) -> Document:
-    """Load one YAML file safely; size-bounded, UTF-8, located errors."""
+    """Load one YAML file safely: a regular file, size-bounded, UTF-8, located errors."""
+    from avion_workspace.pathpolicy import UnreadableFile, read_regular
+
     source = display_path(path)
     try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise ConfigError.from_problems([Problem("file not found", Location(source))]) from None
-    if size > MAX_FILE_BYTES:
+        raw = read_regular(path, limit=MAX_FILE_BYTES, source=source)
+    except UnreadableFile as exc:
         raise ConfigError.from_problems(
             [
                 Problem(
-                    f"file is {size} bytes, larger than the {MAX_FILE_BYTES} bytes allowed",
-                    Location(source),
+                    p.message,
+                    p.location,
+                    hint=exc.hint if "file not found" not in p.message else None,
                 )
+                for p in exc.problems
             ]
-        )
-    raw = path.read_bytes()
+        ) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

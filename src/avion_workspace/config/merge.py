@@ -84,4 +84,22 @@ def merge_documents(base: Document, overlay: Document) -> Document:
             values[path] = base.values[path]
         if path in base.keys:
             keys[path] = base.keys[path]
-    return Document(f"{base.source} + {overlay.source}", data, values, keys)
+    removed = dict(base.removed)
+    for path in _removed_paths(base.data, overlay.data, ()):
+        removed[path] = overlay.keys.get(path) or overlay.locate(path)
+    return Document(f"{base.source} + {overlay.source}", data, values, keys, removed)
+
+
+def _removed_paths(base: Any, overlay: Any, path: JsonPath) -> list[JsonPath]:
+    """Paths of base keys the overlay removes with ``null``."""
+    if not (isinstance(base, dict) and isinstance(overlay, dict)):
+        return []
+    out: list[JsonPath] = []
+    for key, value in overlay.items():
+        if key not in base:
+            continue
+        if value is None:
+            out.append((*path, key))
+        else:
+            out.extend(_removed_paths(base[key], value, (*path, key)))
+    return out

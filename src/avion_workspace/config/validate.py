@@ -18,7 +18,13 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError, best_match
 
-from avion_workspace.config.loader import Document, JsonPath, format_json_path, load_file
+from avion_workspace.config.loader import (
+    Document,
+    JsonPath,
+    display_path,
+    format_json_path,
+    load_file,
+)
 from avion_workspace.config.merge import merge_documents
 from avion_workspace.errors import ConfigError, Location, Problem
 
@@ -40,12 +46,70 @@ class ConfigSet:
         return tuple(self.effective)
 
 
-@cache
+MAX_SCHEMA_BYTES = 4 * 1024 * 1024
+
+
 def _validator(schema_path: Path) -> jsonschema.Draft202012Validator:
-    # The schema is a committed file: its own validity is a unit test (test_validate.py), not a
-    # cost every command pays (check_schema was half of `inv render --check`).
-    schema = json.loads(schema_path.read_text(encoding="utf-8"))
+    """The schema's validator; a schema file that cannot be read or parsed is a located error.
+
+    The schema is a committed file: its own validity is a unit test (test_validate.py), not a
+    cost every command pays; a broken one is diagnosed when validating with it fails
+    (:func:`check_document`).
+    """
+    from avion_workspace.pathpolicy import UnreadableFile, read_regular
+
+    source = str(schema_path)
+    try:
+        raw = read_regular(schema_path, limit=MAX_SCHEMA_BYTES, source=source)
+    except UnreadableFile as exc:
+        raise ConfigError(exc.message, problems=exc.problems, hint=exc.hint) from None
+    return _compiled(raw, source)
+
+
+_SCHEMA_HINT = "the schema belongs to the workspace: restore it (git checkout -- config/schema)"
+
+
+@cache
+def _compiled(raw: bytes, source: str) -> jsonschema.Draft202012Validator:
+    try:
+        schema = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(
+            "the schema is not valid UTF-8",
+            problems=[Problem("not UTF-8", Location(source))],
+            hint=_SCHEMA_HINT,
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"the schema is not valid JSON: {exc.msg}",
+            problems=[
+                Problem(f"JSON syntax error: {exc.msg}", Location(source, exc.lineno, exc.colno))
+            ],
+            hint=_SCHEMA_HINT,
+        ) from None
+    if not isinstance(schema, dict | bool):
+        raise _bad_schema(source, "it is not a JSON object")
     return jsonschema.Draft202012Validator(schema)
+
+
+def _bad_schema(source: str, reason: str, where: str | None = None) -> ConfigError:
+    return ConfigError(
+        f"the schema is not a valid JSON Schema: {reason}",
+        problems=[Problem(f"invalid schema: {reason}", Location(source), where)],
+        hint=_SCHEMA_HINT,
+    )
+
+
+def _diagnose_schema(validator: jsonschema.Draft202012Validator) -> ConfigError | None:
+    """Why validating with ``validator`` failed, when its schema is at fault."""
+    try:
+        jsonschema.Draft202012Validator.check_schema(validator.schema)
+    except jsonschema.SchemaError as exc:
+        where = format_json_path(
+            tuple(str(p) if not isinstance(p, int) else p for p in exc.absolute_path)
+        )
+        return _bad_schema(SCHEMA_FILE.as_posix(), exc.message, where)
+    return None
 
 
 def _hint_for(error: ValidationError) -> str | None:
@@ -100,6 +164,16 @@ def _schema_problems(
             continue
         if error.validator == "required":
             missing = error.message.split("'")[1] if "'" in error.message else error.message
+            removed_at = doc.removed.get((*path, missing))
+            if removed_at is not None:
+                yield Problem(
+                    f"null removes the required key {missing!r}",
+                    removed_at,
+                    format_json_path((*path, missing)),
+                    "an overlay's null deletes the key from the effective config: give a "
+                    "value instead, or drop the line to keep the base value",
+                )
+                continue
             yield Problem(
                 f"missing required key {missing!r}", doc.locate(path), format_json_path(path), hint
             )
@@ -174,7 +248,7 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
         if name in RESERVED_SERVICE_NAMES:
             yield Problem(
                 f"service name {name!r} is taken by a path the workspace generates or a library",
-                doc.locate(base),
+                doc.locate(base, key=True),
                 format_json_path(base),
                 f"reserved: {', '.join(sorted(RESERVED_SERVICE_NAMES))}; choose another name",
             )
@@ -272,7 +346,14 @@ def _port_problems(doc: Document) -> Iterator[Problem]:
 
 
 def check_document(doc: Document, validator: jsonschema.Draft202012Validator) -> list[Problem]:
-    problems = list(_schema_problems(doc, validator))
+    try:
+        problems = list(_schema_problems(doc, validator))
+    except Exception:
+        # A broken schema (an unknown type, a dangling $ref...) fails while validating.
+        diagnosis = _diagnose_schema(validator)
+        if diagnosis is None:
+            raise
+        raise diagnosis from None
     if not problems:
         problems.extend(semantic_problems(doc))
     return problems
@@ -282,7 +363,18 @@ def load_config(config_dir: Path) -> ConfigSet:
     """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem."""
     base_path = config_dir / BASE_FILE
     schema_path = config_dir / SCHEMA_FILE
-    if not schema_path.is_file():
+    for folder in (config_dir, config_dir / SCHEMA_FILE.parent, config_dir / ENVIRONMENTS_DIR):
+        if folder.exists() and not folder.is_dir():
+            raise ConfigError.from_problems(
+                [
+                    Problem(
+                        "a file stands where a folder should be",
+                        Location(display_path(folder)),
+                        hint="move the file away and restore the folder (git checkout)",
+                    )
+                ]
+            )
+    if not schema_path.exists():
         raise ConfigError(
             f"no schema at {schema_path}", hint="is --config-dir the workspace's config folder?"
         )

@@ -90,11 +90,10 @@ def write_if_changed(path: Path, text: str, *, mode: int = 0o600) -> bool:
             return False
     except OSError:
         pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.chmod(mode)
-    tmp.replace(path)
+    from avion_workspace.render.writer import atomic_write
+
+    # The temporary file has its final mode from the first byte (these files hold secrets).
+    atomic_write(path, text.encode("utf-8"), mode=mode)
     return True
 
 

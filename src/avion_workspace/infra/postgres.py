@@ -277,8 +277,11 @@ class PostgresServer:
         if self.password is None:
             args += ["--auth-local=trust", "--auth-host=trust"]
         else:
-            password_file.write_text(self.password + "\n", encoding="utf-8")
-            password_file.chmod(0o600)
+            # private from the first byte: created 0600, never world-readable for a moment
+            password_file.unlink(missing_ok=True)
+            fd = os.open(password_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(self.password + "\n")
             if self.run_as is not None:
                 os.chown(password_file, self.run_as.uid, self.run_as.gid)
             args += [

@@ -24,6 +24,7 @@ from avion_migrate.runner import (
     run_each,
     status,
 )
+from avion_migrate.source import MAX_VERSION
 
 from avion_workspace.migrate import report
 from avion_workspace.migrate.create import create_migration
@@ -55,6 +56,29 @@ def _targets(
     )
 
 
+def _writable(selection: Selection, target: Target) -> Path:
+    """The folder create/fix may write in, after the workspace path policy.
+
+    ``--service``: the service's migrations folder, relative to the workspace, outside .git and
+    reached through real folders only. ``--dir``: the folder the user named (anywhere, as
+    goose's ``-dir``), but never inside a .git folder nor itself a link.
+    """
+    from avion_workspace.pathpolicy import UnsafePath, relative_inside
+
+    if selection.directory is None:
+        root = find_root()
+        relative_inside(root, target.directory, what="migrations folder")
+        return target.directory
+    directory = Path(os.path.normpath(Path.cwd() / target.directory))
+    if any(part.lower() == ".git" for part in directory.parts) or directory.is_symlink():
+        raise UnsafePath(
+            f"migrations folder {target.directory} is under .git or is a link; refusing to "
+            "write there",
+            hint="name the real folder",
+        )
+    return target.directory
+
+
 def _finish(
     outcomes: Sequence[Outcome[T]], many: bool, echo: Echo, *, summary: bool = True
 ) -> list[T]:
@@ -83,9 +107,15 @@ def parse_version_arg(text: str | int | None) -> int | None:
     if text is None or isinstance(text, int):
         return text
     try:
-        return int(text)
+        version = int(text.strip(), 10)
     except ValueError:
         raise MigrationError(f"version must be a number (got {text!r})") from None
+    if not 0 <= version <= MAX_VERSION:
+        raise MigrationError(
+            f"version {text.strip()} is out of range",
+            hint=f"versions are 0 to {MAX_VERSION} (a signed 64-bit integer, as goose stores them)",
+        )
+    return version
 
 
 def run_migration(
@@ -178,7 +208,7 @@ def create(
     if selection.all_services:
         raise MigrationError("migrate.create needs one folder: --service NAME or --dir PATH")
     (target,) = _targets(selection, config_dir=config_dir, env=env, need_database=False)
-    path = create_migration(target.directory, name, sequential=sequential)
+    path = create_migration(_writable(selection, target), name, sequential=sequential)
     echo(f"created {path}")
     return path
 
@@ -192,7 +222,7 @@ def fix(
 ) -> None:
     targets = _targets(selection, config_dir=config_dir, env=env, need_database=False)
     for target in targets:
-        renames = fix_directory(target.directory)
+        renames = fix_directory(_writable(selection, target))
         if not renames:
             echo(f"{target.name}: no timestamped migrations to renumber")
         for rename in renames:

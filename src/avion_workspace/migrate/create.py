@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import unicodedata
-from collections.abc import Sequence
-from datetime import UTC, datetime
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from avion_migrate.errors import MigrationError
-from avion_migrate.source import Source, collect_sources
+from avion_migrate.source import Source
 
 from avion_workspace.migrate.fix import is_timestamp
 
@@ -59,9 +62,17 @@ def snake_case(text: str) -> str:
 
 
 def next_version(sources: Sequence[Source], *, sequential: bool, now: datetime) -> str:
-    """The version part of a new file's name: a UTC timestamp, or the next sequential number."""
+    """The version part of a new file's name: a UTC timestamp, or the next sequential number.
+
+    A timestamp already used by a file (two creates in the same second) moves on to the next
+    free second, so every file keeps its own version.
+    """
     if not sequential:
-        return now.astimezone(UTC).strftime(TIMESTAMP_FORMAT)
+        taken = {s.version for s in sources}
+        moment = now.astimezone(UTC).replace(microsecond=0)
+        while int(moment.strftime(TIMESTAMP_FORMAT)) in taken:
+            moment += timedelta(seconds=1)
+        return moment.strftime(TIMESTAMP_FORMAT)
     versioned = [s.version for s in sources if not is_timestamp(s.version)]
     return f"{(max(versioned) + 1) if versioned else 1:05d}"
 
@@ -76,19 +87,38 @@ def migration_filename(version: str, name: str) -> str:
     return f"{version}_{snake}.sql"
 
 
+@contextmanager
+def _folder_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the folder itself: two creates never pick the same version."""
+    fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def create_migration(
     directory: Path, name: str, *, sequential: bool, now: datetime | None = None
 ) -> Path:
     """Write a new migration file from goose's template; never overwrites one."""
-    sources = collect_sources(directory) if directory.is_dir() else ()
-    version = next_version(sources, sequential=sequential, now=now or datetime.now(UTC))
-    path = directory / migration_filename(version, name)
+    filename = migration_filename("0", name)  # the name is checked before anything is made
     directory.mkdir(parents=True, exist_ok=True)
-    try:
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(SQL_TEMPLATE)
-    except FileExistsError:
-        raise MigrationError(
-            f"{path} already exists", hint="pick another name, or wait a second"
-        ) from None
+    with _folder_lock(directory):
+        sources = _lenient_sources(directory)
+        version = next_version(sources, sequential=sequential, now=now or datetime.now(UTC))
+        path = directory / (version + filename[1:])
+        try:
+            with open(path, "x", encoding="utf-8") as handle:
+                handle.write(SQL_TEMPLATE)
+        except FileExistsError:
+            raise MigrationError(f"{path} already exists", hint="pick another name") from None
     return path
+
+
+def _lenient_sources(directory: Path) -> tuple[Source, ...]:
+    """The folder's migrations, duplicates included (create must work in a folder that fix
+    is about to repair)."""
+    from avion_workspace.migrate.fix import scan_sources
+
+    return scan_sources(directory)

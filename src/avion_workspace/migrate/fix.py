@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from avion_migrate.errors import Location, MigrationError, Problem
-from avion_migrate.source import Source, collect_sources
+from avion_migrate.source import Source, collect_sources, parse_version
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FOURTEEN_DIGITS = re.compile(r"[0-9]{14}")
@@ -52,12 +52,29 @@ class Rename:
     new: Path
 
 
+def scan_sources(directory: Path) -> tuple[Source, ...]:
+    """Every ``<version>_<name>.sql`` file of ``directory``, sorted by (version, name); unlike
+    :func:`collect_sources`, two files sharing a version are both listed (fix repairs that)."""
+    if not directory.is_dir():
+        return collect_sources(directory)  # its error names the missing folder
+    found = []
+    for entry in sorted(directory.iterdir()):
+        if entry.is_dir() or not entry.name.endswith(".sql"):
+            continue
+        try:
+            found.append(Source(parse_version(entry.name), entry))
+        except ValueError:
+            collect_sources(directory)  # reports every bad name, located
+    return tuple(sorted(found, key=lambda s: (s.version, s.name)))
+
+
 def plan_fix(sources: Sequence[Source]) -> tuple[Rename, ...]:
-    """Timestamped files get the versions after the last sequential one, in timestamp order."""
+    """Timestamped files get the versions after the last sequential one, in timestamp order
+    (then name order, for two files of the same second)."""
     sequential = [s.version for s in sources if is_sequential(s.version)]
     version = max(sequential) + 1 if sequential else 1
     renames = []
-    for source in sources:
+    for source in sorted(sources, key=lambda s: (s.version, s.name)):
         if not is_timestamp(source.version):
             continue
         new_name = source.name.replace(str(source.version), f"{version:05d}", 1)
@@ -68,8 +85,25 @@ def plan_fix(sources: Sequence[Source]) -> tuple[Rename, ...]:
 
 def fix_directory(directory: Path) -> tuple[Rename, ...]:
     """Rename the timestamped files of ``directory``; checks every target name first."""
-    renames = plan_fix(collect_sources(directory))
-    clashes = [r for r in renames if r.new.exists()]
+    sources = scan_sources(directory)
+    sequential = [s.version for s in sources if is_sequential(s.version)]
+    twice = sorted({v for v in sequential if sequential.count(v) > 1})
+    if twice:
+        raise MigrationError(
+            "migrate.fix renumbers timestamped files only; sequential versions are duplicated",
+            problems=[
+                Problem(
+                    f"version {v} is used by "
+                    + " and ".join(s.name for s in sources if s.version == v),
+                    location=Location(str(directory)),
+                )
+                for v in twice
+            ],
+            hint="renumber one of each pair by hand",
+        )
+    renames = plan_fix(sources)
+    old_paths = {r.old for r in renames}
+    clashes = [r for r in renames if r.new.exists() and r.new not in old_paths]
     if clashes:
         raise MigrationError(
             "migrate.fix would overwrite existing files; nothing renamed",

@@ -66,6 +66,9 @@ def check_selection(selection: Selection) -> None:
             "--dsn cannot be used with --all: each service has its own database",
             hint="use --service NAME --dsn URL, or --dir PATH --dsn URL",
         )
+    from avion_workspace.migrate.dsn import check_dsn
+
+    check_dsn(selection.dsn)
 
 
 def resolve_targets(
@@ -132,8 +135,10 @@ def workspace_targets(
 
     def resolve_dsn(database: str) -> str:
         from avion_workspace.localenv import database_dsn
+        from avion_workspace.migrate.dsn import check_dsn
 
         dsn: str = database_dsn(root, platform(), database)
+        check_dsn(dsn, option=f"the local DSN of {database}")
         return dsn
 
     resolver = resolve_dsn if need_database and selection.dsn is None else None

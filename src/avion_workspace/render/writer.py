@@ -6,8 +6,17 @@ Rules:
 - a generated file edited by hand is a conflict, overwritten only with ``force``;
 - a file the workspace did not generate is never touched, ``force`` or not;
 - files generated earlier that the plan no longer has are removed (unless hand-edited);
-- the manifest, recording each generated file's hash, is written last.
-Every write is a temporary file in the same directory renamed over the target.
+- every path, planned or read from the manifest, obeys :mod:`avion_workspace.pathpolicy`
+  (relative, inside the workspace, not under .git, not through a linked folder); a manifest
+  entry that breaks it stops the render before anything is read or written, ``force`` or not.
+
+Interruptions (kill -9, Ctrl-C, a write error) never leave the manifest behind the disk: before
+the first file changes, the manifest is rewritten as a *journal* listing, for every path about to
+change, both the hash it has and the hash it will have (``pending``). Whatever moment the process
+dies, each file on disk has one of the hashes the manifest lists, so a plain rerun recognises
+every file as generated and completes without ``--force``. The final manifest is written last.
+Every write is a temporary file (``.<name>.<random>.avion-tmp``, git-ignored) in the same
+directory renamed over the target; a rerun removes the temporary files a killed run left.
 """
 
 from __future__ import annotations
@@ -16,19 +25,35 @@ import difflib
 import hashlib
 import json
 import os
+import re
 import stat
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
-from avion_workspace.errors import Problem, RenderConflict, StaleRender
+from avion_workspace.errors import AvionError, Location, Problem, RenderConflict, StaleRender
+from avion_workspace.pathpolicy import (
+    UnreadableFile,
+    check_relative,
+    linked_parent,
+    policy_violation,
+    read_regular,
+    safe_target,
+)
 from avion_workspace.render.plan import GeneratedFile, RenderPlan
 
 MANIFEST = ".render-manifest.json"
 _MANIFEST_VERSION = 1
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
+TEMP_SUFFIX = ".avion-tmp"
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+
+
+class RenderWriteError(AvionError):
+    """The file system refused a write (read-only folder, a file where a folder should be...)."""
 
 
 class Action(Enum):
@@ -45,12 +70,18 @@ class Change:
     action: Action
     reason: str
     planned: GeneratedFile | None = None
+    current: str | None = None  # the sha256 on disk, when the file exists
 
 
 @dataclass(frozen=True)
 class ManifestEntry:
     sha256: str
     source: str
+    # Hashes an interrupted render may have left on disk instead of ``sha256`` (the journal).
+    pending: tuple[str, ...] = ()
+
+    def accepts(self, digest: str) -> bool:
+        return digest == self.sha256 or digest in self.pending
 
 
 @dataclass(frozen=True)
@@ -81,24 +112,90 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _entry_location(text: str, path: str) -> Location:
+    """Where the manifest entry for ``path`` starts (its key), or the manifest itself."""
+    needle = json.dumps(path) + ":"
+    index = text.find(needle)
+    if index < 0:
+        return Location(MANIFEST)
+    line = text.count("\n", 0, index) + 1
+    column = index - (text.rfind("\n", 0, index) + 1) + 1
+    return Location(MANIFEST, line, column)
+
+
+def _bad_manifest(reason: str, where: Location | None = None) -> RenderConflict:
+    return RenderConflict(
+        f"{MANIFEST} is not a valid render manifest: {reason}",
+        problems=[Problem(reason, where or Location(MANIFEST))],
+        hint=f"restore it from git (git checkout -- {MANIFEST})",
+    )
+
+
+def _parse_entry(text: str, path: Any, entry: Any) -> ManifestEntry:
+    """One entry, checked; its location in the manifest is looked up only for an error."""
+    if not isinstance(path, str):
+        raise _bad_manifest("a file name is not a string")
+    if policy_violation(path) is not None:
+        check_relative(path, where=_entry_location(text, path), what=f"{MANIFEST} entry")
+    problem = None
+    if not isinstance(entry, dict):
+        problem = f"the entry for {path!r} is not an object"
+    else:
+        digest, source = entry.get("sha256"), entry.get("source")
+        pending = entry.get("pending", [])
+        if not isinstance(digest, str) or not _SHA256.fullmatch(digest):
+            problem = f"the entry for {path!r} has no valid sha256"
+        elif not isinstance(source, str):
+            problem = f"the entry for {path!r} has no source"
+        elif not isinstance(pending, list) or not all(
+            isinstance(p, str) and _SHA256.fullmatch(p) for p in pending
+        ):
+            problem = f"the entry for {path!r} has an invalid pending list"
+        else:
+            return ManifestEntry(digest, source, tuple(pending))
+    raise _bad_manifest(problem, _entry_location(text, path))
+
+
 def read_manifest(root: Path) -> dict[str, ManifestEntry]:
+    """The manifest's entries, every path checked against the path policy first.
+
+    A manifest of the wrong shape, or naming a path the policy refuses, raises a located error
+    naming the entry; nothing is read from or written to the paths it names.
+    """
     path = root / MANIFEST
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return {}
+    if path.is_symlink():
+        raise _bad_manifest("it is a symbolic link")
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return {p: ManifestEntry(e["sha256"], e["source"]) for p, e in raw["files"].items()}
-    except (ValueError, KeyError, TypeError) as exc:
-        raise RenderConflict(
-            f"{MANIFEST} is not a valid render manifest ({exc})",
-            hint=f"restore it from git (git checkout -- {MANIFEST})",
-        ) from None
+        raw_bytes = read_regular(path, limit=MAX_MANIFEST_BYTES, source=MANIFEST)
+    except UnreadableFile as exc:
+        raise _bad_manifest(exc.problems[0].message if exc.problems else exc.message) from None
+    try:
+        text = raw_bytes.decode("utf-8")
+        raw = json.loads(text)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise _bad_manifest(f"not valid JSON ({exc})") from None
+    if not isinstance(raw, dict) or not isinstance(raw.get("files"), dict):
+        raise _bad_manifest('expected an object with a "files" object')
+    return {p: _parse_entry(text, p, e) for p, e in raw["files"].items()}
 
 
-def manifest_bytes(plan: RenderPlan) -> bytes:
-    files = {
-        path: {"sha256": f.digest, "source": f.source} for path, f in sorted(plan.files.items())
-    }
+def manifest_bytes(plan: RenderPlan, extra: Mapping[str, ManifestEntry] | None = None) -> bytes:
+    """The manifest for ``plan``; ``extra`` (the journal) adds pending hashes and entries."""
+    entries = {path: ManifestEntry(f.digest, f.source) for path, f in plan.files.items()}
+    for path, entry in (extra or {}).items():
+        if path in entries:
+            base = entries[path]
+            pending = tuple(sorted({*entry.pending, entry.sha256} - {base.sha256}))
+            entries[path] = ManifestEntry(base.sha256, base.source, pending)
+        else:
+            entries[path] = entry
+    files: dict[str, dict[str, Any]] = {}
+    for path, entry in sorted(entries.items()):
+        files[path] = {"sha256": entry.sha256, "source": entry.source}
+        if entry.pending:
+            files[path]["pending"] = list(entry.pending)
     body = {
         "comment": "Written by `inv render`: the files the workspace generated. Do not edit.",
         "version": _MANIFEST_VERSION,
@@ -107,67 +204,165 @@ def manifest_bytes(plan: RenderPlan) -> bytes:
     return (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
-def _is_executable(path: Path) -> bool:
-    return bool(path.stat().st_mode & stat.S_IXUSR)
+def _read_target(target: Path, rel: str) -> bytes:
+    try:
+        return target.read_bytes()
+    except OSError as exc:
+        raise _write_error(rel, exc, "read") from None
 
 
 def compare(root: Path, plan: RenderPlan) -> Comparison:
-    """How disk differs from ``plan``; reads only."""
+    """How disk differs from ``plan``; reads only, and only paths the policy allows."""
+    root = root.resolve()
     manifest = read_manifest(root)
+    seen: dict[str, Path | None] = {}
+    for path in manifest:  # syntax already checked by read_manifest; now the linked folders
+        if linked_parent(root, path, seen) is not None:
+            safe_target(root, path, where=_manifest_where(root, path), what=f"{MANIFEST} entry")
     changes: list[Change] = []
     for path, planned in plan.files.items():
-        target = root / path
-        if not target.exists():
+        target = safe_target(root, path, what="planned file", seen=seen)
+        try:
+            mode = target.lstat().st_mode  # one system call: no link followed
+        except (FileNotFoundError, NotADirectoryError):  # the write reports a file in the way
             changes.append(Change(path, Action.CREATE, "missing", planned))
             continue
-        if target.is_dir() or target.is_symlink():
+        except OSError as exc:
+            raise _write_error(path, exc, "read") from None
+        if not stat.S_ISREG(mode):
             changes.append(Change(path, Action.CONFLICT, "is a directory or a link", planned))
             continue
-        current = target.read_bytes()
-        if current == planned.content and _is_executable(target) == planned.executable:
+        current = _read_target(target, path)
+        if current == planned.content and bool(mode & stat.S_IXUSR) == planned.executable:
             changes.append(Change(path, Action.IDENTICAL, "identical", planned))
-        elif current == planned.content:
-            changes.append(Change(path, Action.UPDATE, "file mode differs", planned))
+            continue
+        digest = _sha256(current)
+        if current == planned.content:
+            changes.append(Change(path, Action.UPDATE, "file mode differs", planned, digest))
         elif path not in manifest:
             changes.append(
                 Change(
-                    path, Action.CONFLICT, "exists and was not generated by the workspace", planned
+                    path,
+                    Action.CONFLICT,
+                    "exists and was not generated by the workspace",
+                    planned,
+                    digest,
                 )
             )
-        elif _sha256(current) != manifest[path].sha256:
-            changes.append(Change(path, Action.CONFLICT, "edited by hand", planned))
+        elif not manifest[path].accepts(digest):
+            changes.append(Change(path, Action.CONFLICT, "edited by hand", planned, digest))
         else:
-            changes.append(Change(path, Action.UPDATE, "stale", planned))
+            changes.append(Change(path, Action.UPDATE, "stale", planned, digest))
     for path in sorted(set(manifest) - set(plan.files)):
         target = root / path
-        if not target.exists():
+        if target.is_symlink() or not target.exists():
             continue
-        if _sha256(target.read_bytes()) != manifest[path].sha256:
-            changes.append(Change(path, Action.CONFLICT, "no longer generated, and edited by hand"))
+        if not target.is_file():
+            changes.append(Change(path, Action.CONFLICT, "no longer generated, and not a file"))
+            continue
+        digest = _sha256(_read_target(target, path))
+        if not manifest[path].accepts(digest):
+            changes.append(
+                Change(
+                    path, Action.CONFLICT, "no longer generated, and edited by hand", None, digest
+                )
+            )
         else:
-            changes.append(Change(path, Action.DELETE, "no longer generated"))
+            changes.append(Change(path, Action.DELETE, "no longer generated", None, digest))
     new_manifest = manifest_bytes(plan)
     manifest_path = root / MANIFEST
-    on_disk = manifest_path.read_bytes() if manifest_path.exists() else None
+    on_disk = manifest_path.read_bytes() if manifest_path.is_file() else None
     return Comparison(tuple(changes), manifest, new_manifest, on_disk == new_manifest)
 
 
-def atomic_write(path: Path, data: bytes, *, executable: bool = False) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename."""
+def _manifest_where(root: Path, path: str) -> Location:
+    try:
+        text = (root / MANIFEST).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return Location(MANIFEST)
+    return _entry_location(text, path)
+
+
+def _write_error(rel: str, exc: OSError, verb: str = "write") -> RenderWriteError:
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    hints = {
+        "PermissionError": "the folder or file is read-only: fix its permissions and rerun",
+        "NotADirectoryError": "a file stands where a folder is needed: move it away and rerun",
+        "FileExistsError": "a file stands where a folder is needed: move it away and rerun",
+        "IsADirectoryError": "a folder stands where a file is needed: move it away and rerun",
+    }
+    return RenderWriteError(
+        f"cannot {verb} {rel}: {reason}",
+        problems=[Problem(f"cannot {verb}: {reason}", Location(rel))],
+        hint=hints.get(type(exc).__name__, "fix the file system problem and rerun `inv render`")
+        + " (a rerun completes the render; nothing generated is lost)",
+    )
+
+
+def atomic_write(
+    path: Path, data: bytes, *, executable: bool = False, mode: int | None = None
+) -> None:
+    """Write ``data`` to ``path`` through a temporary file in the same directory and a rename.
+
+    The temporary file is created with its final mode (``mode``, else 0644 or 0755) from the
+    first byte, so a secret written with ``mode=0o600`` is never readable by others, even if
+    the process dies before the rename. Its name ends in :data:`TEMP_SUFFIX` (git-ignored).
+    """
+    final_mode = mode if mode is not None else (0o755 if executable else 0o644)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    # O_EXCL with the final mode; umask may only narrow it, the fchmod below restores it.
+    while True:
+        tmp = path.parent / f".{path.name}.{os.urandom(6).hex()}{TEMP_SUFFIX}"
+        try:
+            fd = os.open(
+                tmp,
+                os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                final_mode & 0o700,
+            )
+        except FileExistsError:
+            continue
+        break
     try:
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), final_mode)
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        # os-level calls on purpose: the rename must be the one atomic step
-        os.chmod(tmp, 0o755 if executable else 0o644)  # noqa: PTH101
+        # os-level call on purpose: the rename must be the one atomic step
         os.replace(tmp, path)  # noqa: PTH105
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(tmp)  # noqa: PTH108
         raise
+
+
+def remove_stale_temps(directory: Path, names: Iterable[str]) -> list[Path]:
+    """Delete the temporary files a killed :func:`atomic_write` of ``names`` left in ``directory``."""
+    if not directory.is_dir() or directory.is_symlink():
+        return []
+    wanted = {f".{n}." for n in names}
+    removed = []
+    for entry in os.scandir(directory):
+        name = entry.name
+        if not name.endswith(TEMP_SUFFIX) or not entry.is_file(follow_symlinks=False):
+            continue
+        stem = name[: -len(TEMP_SUFFIX)]
+        prefix = stem[: stem.rfind(".") + 1] if "." in stem[1:] else ""
+        if prefix in wanted:
+            with suppress(FileNotFoundError):
+                os.unlink(entry.path)  # noqa: PTH108
+                removed.append(Path(entry.path))
+    return removed
+
+
+def _remove_temps(root: Path, paths: Iterable[str]) -> None:
+    by_dir: dict[Path, set[str]] = {}
+    for rel in paths:
+        target = root / rel
+        by_dir.setdefault(target.parent, set()).add(target.name)
+    by_dir.setdefault(root, set()).add(MANIFEST)
+    for directory, names in by_dir.items():
+        remove_stale_temps(directory, names)
 
 
 def _remove(root: Path, rel: str) -> None:
@@ -179,7 +374,11 @@ def _remove(root: Path, rel: str) -> None:
         parent = parent.parent
 
 
-_NEVER_OVERWRITTEN = ("exists and was not generated by the workspace", "is a directory or a link")
+_NEVER_OVERWRITTEN = (
+    "exists and was not generated by the workspace",
+    "is a directory or a link",
+    "no longer generated, and not a file",
+)
 _CONFLICT_HINTS = {
     "edited by hand": "move the edit into config/ or the template, or re-run with --force to discard it",
     "no longer generated, and edited by hand": "delete it yourself, or re-run with --force",
@@ -187,6 +386,7 @@ _CONFLICT_HINTS = {
         0
     ]: "the workspace never overwrites a file it did not generate: move it away",
     _NEVER_OVERWRITTEN[1]: "move it away",
+    _NEVER_OVERWRITTEN[2]: "move it away",
 }
 
 
@@ -194,8 +394,33 @@ def _conflict_problems(conflicts: list[Change]) -> list[Problem]:
     return [Problem(f"{c.path}: {c.reason}", hint=_CONFLICT_HINTS.get(c.reason)) for c in conflicts]
 
 
+def _journal(comparison: Comparison) -> dict[str, ManifestEntry]:
+    """The manifest entries that keep describing disk while the changes are applied."""
+    journal: dict[str, ManifestEntry] = {}
+    for change in comparison.changes:
+        if change.action is Action.IDENTICAL:
+            continue
+        old = comparison.manifest.get(change.path)
+        hashes = {h for h in (change.current, *(old.pending if old else ())) if h}
+        if old is not None:
+            hashes.add(old.sha256)
+        if change.planned is not None:
+            hashes.discard(change.planned.digest)
+            journal[change.path] = ManifestEntry(
+                change.planned.digest, change.planned.source, tuple(sorted(hashes))
+            )
+        elif old is not None:
+            # to be deleted: listed until it is gone
+            current = change.current or old.sha256
+            journal[change.path] = ManifestEntry(
+                current, old.source, tuple(sorted(hashes - {current}))
+            )
+    return journal
+
+
 def apply_plan(root: Path, plan: RenderPlan, *, force: bool = False) -> ApplyReport:
     """Bring disk to ``plan``. Nothing is written when a conflict stands in the way."""
+    root = root.resolve()
     comparison = compare(root, plan)
     conflicts = comparison.of(Action.CONFLICT)
     blocking = [c for c in conflicts if not force or c.reason in _NEVER_OVERWRITTEN]
@@ -205,36 +430,49 @@ def apply_plan(root: Path, plan: RenderPlan, *, force: bool = False) -> ApplyRep
             problems=_conflict_problems(blocking),
         )
     report = ApplyReport()
-    for change in comparison.changes:
-        if change.action in (Action.CREATE, Action.UPDATE) or (
-            change.action is Action.CONFLICT and change.planned is not None
-        ):
-            assert change.planned is not None
-            atomic_write(
-                root / change.path, change.planned.content, executable=change.planned.executable
-            )
-            (report.created if change.action is Action.CREATE else report.updated).append(
-                change.path
-            )
-        elif change.action is Action.DELETE or change.action is Action.CONFLICT:
-            _remove(root, change.path)
-            report.deleted.append(change.path)
-        else:
-            report.identical += 1
-    if not comparison.manifest_current:
-        atomic_write(root / MANIFEST, comparison.new_manifest)
-        report.manifest_written = True
+    changing = [c for c in comparison.changes if c.action is not Action.IDENTICAL]
+    report.identical = len(comparison.changes) - len(changing)
+    current = MANIFEST
+    try:
+        _remove_temps(root, [*plan.files, *comparison.manifest])
+        if changing:
+            atomic_write(root / MANIFEST, manifest_bytes(plan, _journal(comparison)))
+        for change in changing:
+            current = change.path
+            if change.planned is not None:
+                atomic_write(
+                    root / change.path,
+                    change.planned.content,
+                    executable=change.planned.executable,
+                )
+                (report.created if change.action is Action.CREATE else report.updated).append(
+                    change.path
+                )
+            else:
+                _remove(root, change.path)
+                report.deleted.append(change.path)
+        current = MANIFEST
+        if changing or not comparison.manifest_current:
+            atomic_write(root / MANIFEST, comparison.new_manifest)
+            report.manifest_written = True
+    except OSError as exc:
+        raise _write_error(current, exc) from None
     return report
 
 
 def _diff(root: Path, change: Change) -> str:
     target = root / change.path
-    old = target.read_bytes().decode("utf-8", "replace") if target.exists() else ""
+    # Only a regular file's own content is shown: never what a link or a device points at.
+    readable = target.is_file() and not target.is_symlink()
+    try:
+        old = target.read_bytes().decode("utf-8", "replace") if readable else ""
+    except OSError:
+        old, readable = "", False
     new = change.planned.content.decode("utf-8", "replace") if change.planned else ""
     lines = difflib.unified_diff(
         old.splitlines(keepends=True),
         new.splitlines(keepends=True),
-        fromfile=f"a/{change.path} (on disk)" if target.exists() else "/dev/null",
+        fromfile=f"a/{change.path} (on disk)" if readable else "/dev/null",
         tofile=f"b/{change.path} (rendered)" if change.planned else "/dev/null",
     )
     return "".join(lines)
@@ -257,7 +495,14 @@ def check_plan(root: Path, plan: RenderPlan) -> Comparison:
         diff = _diff(root, change)
         problems.append(Problem(f"{change.path}: {label}" + (f"\n{diff}" if diff else "")))
     if not comparison.manifest_current:
-        problems.append(Problem(f"{MANIFEST}: out of date"))
+        interrupted = any(e.pending for e in comparison.manifest.values())
+        problems.append(
+            Problem(
+                f"{MANIFEST}: out of date"
+                + (" (a render was interrupted part-way)" if interrupted else ""),
+                hint="a plain `inv render` completes it" if interrupted else None,
+            )
+        )
     raise StaleRender(
         f"generated files are out of date: {len(problems)} difference(s)",
         hint="run `inv render` (add --force to discard hand edits)",

@@ -16,6 +16,7 @@ from pathlib import Path
 from avion_workspace.config.model import build_platform
 from avion_workspace.config.validate import BASE_FILE, load_config
 from avion_workspace.errors import ConfigError, Location, Problem, RenderConflict
+from avion_workspace.pathpolicy import relative_inside
 from avion_workspace.render.plan import RenderContext, build_plan
 from avion_workspace.render.writer import Action, ApplyReport, apply_plan, atomic_write, compare
 from avion_workspace.services.config_edit import (
@@ -77,6 +78,7 @@ def new_service(root: Path, new: NewService, *, config_dir: Path | None = None) 
     current = load_config(config_dir)
     check_new_service(new, current.base)
     base_path = config_dir / BASE_FILE
+    relative_inside(root, base_path, what="configuration file")
     text = base_path.read_text(encoding="utf-8")
     http, grpc = allocate_ports(iter_documents(current.effective, current.base))
     new_text = add_service(text, current.base, new, http, grpc)

@@ -1,13 +1,148 @@
 """Invoke collections, one module per namespace; :func:`build_namespace` assembles the root.
 
 Every module here imports only invoke and the standard library at module level.
+
+:func:`build_namespace` also wraps every task body once, centrally (task modules stay plain):
+
+- ``--help`` / ``-h`` anywhere in a task's arguments prints that task's help and runs nothing.
+  invoke hands a flag that follows an option or positional expecting a value to the task as
+  that value (``inv migrate.create --help`` would create a migration named ``--help``, and a
+  task with two positionals fails to parse). When the namespace is built for the ``inv``
+  command, the arguments still to be parsed are checked first and a help flag after a task
+  name becomes ``inv --help TASK`` (invoke's own per-task help); the wrapper catches any value that still carries one.
+- Ctrl-C is exit 130 at any moment after this module is imported: while invoke parses and
+  loads tasks (invoke alone would exit 1), in a task's lazy imports, and in the task itself
+  (where :func:`avion_workspace.boundary.guarded` also turns it into 130 after clean-up).
+  Before it (the interpreter's and invoke's own start-up, which no workspace code can hook
+  without replacing the ``inv`` script) Python's default applies: the process dies of SIGINT,
+  which a shell also reports as 130. See docs/decisions/0050-interrupts-and-help.md.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import importlib
+import os
+import signal
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from invoke.collection import Collection
+from invoke.tasks import Task
+
+EXIT_INTERRUPTED = 130
+HELP_FLAGS = frozenset({"--help", "-h"})
+
+# True while a task body runs: Ctrl-C then raises KeyboardInterrupt so clean-up code runs.
+_in_task = False
+
+
+def _on_interrupt(signum: int, frame: object) -> None:
+    if _in_task:
+        raise KeyboardInterrupt
+    # Parsing or loading: nothing to clean up; leave at once with the conventional code.
+    try:
+        sys.stderr.write("interrupted\n")
+        sys.stderr.flush()
+    finally:
+        os._exit(EXIT_INTERRUPTED)
+
+
+def _exit_interrupted() -> NoReturn:
+    """Exit 130 now. Clean-up already ran while the interrupt unwound the task; a plain
+    SystemExit is not enough, as CPython 3.11 turns any exit into death by SIGINT once a
+    KeyboardInterrupt has passed through code run by ``exec`` (dataclasses, attrs)."""
+    with contextlib.suppress(Exception):
+        sys.stdout.flush()
+        sys.stderr.flush()
+    os._exit(EXIT_INTERRUPTED)
+
+
+def install_interrupt_handler() -> None:
+    """Ctrl-C → exit 130 from now on, when running as the ``inv`` command (main thread only).
+
+    A process that merely imports the tasks (a test, a tool listing them) keeps its handler.
+    """
+    if "invoke.main" not in sys.modules:
+        return
+    with contextlib.suppress(ValueError):  # not the main thread
+        signal.signal(signal.SIGINT, _on_interrupt)
+
+
+# As early as the workspace's code runs under ``inv``: tasks.py imports this module first.
+install_interrupt_handler()
+
+
+def _asks_for_help(args: tuple[Any, ...], kwargs: dict[str, Any]) -> bool:
+    values = [*args[1:], *kwargs.values()]
+    for value in values:
+        if isinstance(value, str) and value in HELP_FLAGS:
+            return True
+        if isinstance(value, list | tuple) and any(
+            isinstance(v, str) and v in HELP_FLAGS for v in value
+        ):
+            return True
+    return False
+
+
+def _print_help(root: Collection, name: str) -> None:
+    from invoke.program import Program
+
+    Program(namespace=root, binary="inv").run(["inv", "--help", name], exit=False)
+
+
+def _redirect_help(root: Collection) -> None:
+    """``inv TASK ... --help ...`` → ``inv --help TASK`` before invoke parses the task's args."""
+    try:
+        from invoke.main import program
+    except ImportError:  # pragma: no cover - invoke always ships it
+        return
+    core = getattr(program, "core", None)
+    if core is None or not hasattr(core, "unparsed"):
+        return
+    tokens: list[str] = list(core.unparsed)
+    flags = [
+        i for i, token in enumerate(tokens) if token in HELP_FLAGS or token.startswith("--help=")
+    ]
+    if not flags:
+        return
+    known = set(root.task_names) | {a for aliases in root.task_names.values() for a in aliases}
+    for index in range(flags[0] - 1, -1, -1):
+        if tokens[index] in known:
+            core[0].args.help.value = tokens[index]
+            core.unparsed[:] = []
+            return
+
+
+def _wrap(task: Task[Any], name: str, root: Collection) -> None:
+    body: Callable[..., Any] = task.body
+    if getattr(body, "__avion_wrapped__", False):
+        return
+
+    @functools.wraps(body)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        global _in_task
+        if _asks_for_help(args, kwargs):
+            _print_help(root, name)
+            return None
+        _in_task = True
+        try:
+            return body(*args, **kwargs)
+        except KeyboardInterrupt:
+            print("interrupted", file=sys.stderr)
+            _exit_interrupted()
+        except SystemExit as exc:
+            if exc.code == EXIT_INTERRUPTED:  # the boundary already said "interrupted"
+                _exit_interrupted()
+            raise
+        finally:
+            _in_task = False
+
+    run.__avion_wrapped__ = True  # type: ignore[attr-defined]
+    task.body = run
+
 
 # (module, attribute) of each sub-collection, in --list order.
 _NAMESPACES = (
@@ -33,4 +168,7 @@ def build_namespace() -> Collection:
     for name in _NAMESPACES:
         module = importlib.import_module(f"avion_workspace.tasks.{name}")
         ns.add_collection(module.ns)
+    for name in ns.task_names:
+        _wrap(ns[name], name, ns)
+    _redirect_help(ns)
     return ns

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from avion_migrate.errors import MigrationError
 from avion_migrate.parser import parse_migration
+from avion_migrate.source import collect_sources
 
 from avion_workspace.migrate.create import SQL_TEMPLATE, create_migration, snake_case
 from avion_workspace.migrate.fix import fix_directory, is_sequential, is_timestamp
@@ -49,10 +50,77 @@ def test_create_sequential_counts_only_sequential_versions(tmp_path: Path) -> No
     )
 
 
-def test_create_never_overwrites(tmp_path: Path) -> None:
-    create_migration(tmp_path, "x", sequential=False, now=NOW)
-    with pytest.raises(MigrationError, match="already exists"):
-        create_migration(tmp_path, "x", sequential=False, now=NOW)
+def test_two_creates_in_the_same_second_get_distinct_versions(tmp_path: Path) -> None:
+    first = create_migration(tmp_path, "x", sequential=False, now=NOW)
+    second = create_migration(tmp_path, "x", sequential=False, now=NOW)
+    third = create_migration(tmp_path, "other", sequential=False, now=NOW)
+    assert [p.name for p in (first, second, third)] == [
+        "20240309080706_x.sql",
+        "20240309080707_x.sql",
+        "20240309080708_other.sql",
+    ]
+    assert first.read_text() == SQL_TEMPLATE  # never overwritten
+    assert [s.version for s in collect_sources(tmp_path)] == [
+        20240309080706,
+        20240309080707,
+        20240309080708,
+    ]
+
+
+def test_concurrent_creates_never_share_a_version(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(
+            pool.map(
+                lambda i: create_migration(tmp_path, f"m{i}", sequential=False, now=NOW),
+                range(8),
+            )
+        )
+    versions = [p.name.split("_")[0] for p in paths]
+    assert len(set(versions)) == 8
+    collect_sources(tmp_path)  # no duplicate version
+
+
+def test_fix_repairs_a_folder_where_two_files_share_a_timestamp(tmp_path: Path) -> None:
+    (tmp_path / "00001_base.sql").write_text(SQL_TEMPLATE)
+    (tmp_path / "20240309080706_b.sql").write_text(SQL_TEMPLATE)
+    (tmp_path / "20240309080706_a.sql").write_text(SQL_TEMPLATE)
+    with pytest.raises(MigrationError) as info:
+        collect_sources(tmp_path)
+    assert "inv migrate.fix" in (info.value.problems[0].hint or "")
+    renames = fix_directory(tmp_path)
+    assert [(r.old.name, r.new.name) for r in renames] == [
+        ("20240309080706_a.sql", "00002_a.sql"),
+        ("20240309080706_b.sql", "00003_b.sql"),
+    ]
+    assert [s.name for s in collect_sources(tmp_path)] == [
+        "00001_base.sql",
+        "00002_a.sql",
+        "00003_b.sql",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("0", 0),
+        (" 42 ", 42),
+        ("9223372036854775807", 9223372036854775807),
+        ("9223372036854775808", None),
+        ("99999999999999999999999999", None),
+        ("-1", None),
+        ("1e3", None),
+    ],
+)
+def test_version_argument_is_a_64_bit_goose_version(text: str, ok: int | None) -> None:
+    from avion_workspace.migrate.commands import parse_version_arg
+
+    if ok is not None:
+        assert parse_version_arg(text) == ok
+    else:
+        with pytest.raises(MigrationError):
+            parse_version_arg(text)
 
 
 def test_create_rejects_names_without_letters_or_digits(tmp_path: Path) -> None:
@@ -98,3 +166,34 @@ def test_fix_renumbers_timestamps_after_the_last_sequential(tmp_path: Path) -> N
     ]
     assert (tmp_path / "00003_c.sql").read_text(encoding="utf-8") == "20240101120000_c.sql"
     assert fix_directory(tmp_path) == ()
+
+
+@pytest.mark.parametrize("folder", [".git/migrations", "x/.git/m"])
+def test_create_and_fix_never_write_under_git(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, folder: str
+) -> None:
+    from avion_workspace.migrate.commands import create, fix
+    from avion_workspace.migrate.targets import Selection
+    from avion_workspace.pathpolicy import UnsafePath
+
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UnsafePath):
+        create(Selection(directory=folder), "x", echo=lambda _: None)
+    with pytest.raises(UnsafePath):
+        fix(Selection(directory=folder), echo=lambda _: None)
+    assert list(tmp_path.rglob("*.sql")) == []
+
+
+def test_create_refuses_a_linked_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from avion_workspace.migrate.commands import create
+    from avion_workspace.migrate.targets import Selection
+    from avion_workspace.pathpolicy import UnsafePath
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (tmp_path / "ws").mkdir()
+    (tmp_path / "ws" / "linked").symlink_to(elsewhere, target_is_directory=True)
+    monkeypatch.chdir(tmp_path / "ws")
+    with pytest.raises(UnsafePath):
+        create(Selection(directory="linked"), "x", echo=lambda _: None)
+    assert list(elsewhere.iterdir()) == []

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 
 from avion_workspace.errors import RenderConflict, StaleRender
 from avion_workspace.render.plan import GeneratedFile, RenderPlan
-from avion_workspace.render.writer import MANIFEST, apply_plan, atomic_write, check_plan, compare
+from avion_workspace.render.writer import (
+    MANIFEST,
+    RenderWriteError,
+    apply_plan,
+    atomic_write,
+    check_plan,
+    compare,
+)
 
 
 def plan_of(files: dict[str, bytes], executable: frozenset[str] = frozenset()) -> RenderPlan:
@@ -76,7 +83,7 @@ def test_a_failed_write_leaves_old_or_new_content_and_no_temp_file(
 
         os.replace = failing_replace  # type: ignore[assignment]
         try:
-            with pytest.raises(OSError, match="disk full"):
+            with pytest.raises(RenderWriteError, match="disk full"):
                 apply_plan(root, plan_of(changed))
         finally:
             os.replace = real_replace
@@ -85,7 +92,7 @@ def test_a_failed_write_leaves_old_or_new_content_and_no_temp_file(
         for path, content in after.items():
             if path != MANIFEST:
                 assert content in (before.get(path), changed.get(path))
-        assert not [p for p in after if p.endswith(".tmp")]
+        assert not [p for p in after if p.endswith(".avion-tmp")]
         # the next run completes the job
         apply_plan(root, plan_of(changed))
         check_plan(root, plan_of(changed))

@@ -119,6 +119,12 @@ class MigrationFailed(MigrationError):
         self.statement = statement
 
 
+class MigrationInterrupted(MigrationError):
+    """Ctrl-C stopped a migration part-way; says what of the file persisted. Exit 130."""
+
+    exit_code = 130
+
+
 class LockTimeout(MigrationError):
     """The migration lock was not acquired in time."""
 

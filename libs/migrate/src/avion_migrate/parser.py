@@ -335,4 +335,106 @@ class _DirectionParser:
                 "'-- +goose StatementBegin' is never closed by '-- +goose StatementEnd'",
             )
         self.check_no_unfinished()
+        if self.use_tx:
+            for statement in self.statements:
+                found = transaction_control(statement)
+                if found is not None:
+                    keyword, line = found
+                    raise self.fail(
+                        line,
+                        f"{keyword} in a migration that runs in a transaction: the file would "
+                        "not be applied (or rolled back) as a whole",
+                        hint="remove it (each file already runs in its own transaction), or "
+                        "mark the file '-- +goose NO TRANSACTION' to control transactions "
+                        "yourself",
+                    )
         return tuple(self.statements), self.use_tx
+
+
+# Statements that end, start or abandon the transaction goose wraps a file in. (ROLLBACK TO
+# SAVEPOINT stays inside it and is allowed; so are SAVEPOINT and RELEASE.)
+_TX_CONTROL = {
+    "begin": "BEGIN",
+    "start": "START TRANSACTION",
+    "commit": "COMMIT",
+    "end": "END",
+    "rollback": "ROLLBACK",
+    "abort": "ABORT",
+}
+
+
+def _top_level_pieces(sql: str) -> list[tuple[int, str]]:
+    """``sql`` split on top-level ``;`` (outside quotes, comments and dollar quotes), with the
+    0-based offset where each piece's first word starts."""
+    pieces: list[tuple[int, str]] = []
+    i, start, n = 0, 0, len(sql)
+    while i < n:
+        char = sql[i]
+        if sql.startswith("--", i):
+            newline = sql.find("\n", i)
+            i = n if newline < 0 else newline + 1
+        elif sql.startswith("/*", i):
+            depth, i = 1, i + 2
+            while i < n and depth:
+                if sql.startswith("/*", i):
+                    depth, i = depth + 1, i + 2
+                elif sql.startswith("*/", i):
+                    depth, i = depth - 1, i + 2
+                else:
+                    i += 1
+        elif char in "'\"":
+            escapes = char == "'" and i > 0 and sql[i - 1] in "eE"
+            i += 1
+            while i < n:
+                if escapes and sql[i] == "\\":
+                    i += 2
+                    continue
+                if sql[i] == char:
+                    if sql.startswith(char * 2, i):
+                        i += 2
+                        continue
+                    break
+                i += 1
+            i += 1
+        elif char == "$" and (match := _DOLLAR.match(sql, i)):
+            close = sql.find(match.group(0), match.end())
+            i = n if close < 0 else close + len(match.group(0))
+        elif char == ";":
+            pieces.append((start, sql[start:i]))
+            i += 1
+            start = i
+        else:
+            i += 1
+    pieces.append((start, sql[start:]))
+    return pieces
+
+
+_DOLLAR = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)?\$")
+_FIRST_WORDS = re.compile(
+    r"(?:\s|--[^\n]*(?:\n|$)|/\*.*?\*/)*([A-Za-z]+)(?:\s+([A-Za-z]+))?", re.DOTALL
+)
+
+
+def transaction_control(statement: Statement) -> tuple[str, int] | None:
+    """The first transaction-control command in ``statement`` and its file line, if any."""
+    sql = statement.sql
+    if re.search(r"\bbegin\s+atomic\b", sql, re.IGNORECASE):
+        pieces = [(0, sql)]  # a SQL-standard function body: its inner ';' are not top level
+    else:
+        pieces = _top_level_pieces(sql)
+    for offset, piece in pieces:
+        match = _FIRST_WORDS.match(piece)
+        if match is None:
+            continue
+        word, following = match.group(1).lower(), (match.group(2) or "").lower()
+        if word not in _TX_CONTROL:
+            continue
+        if word == "rollback" and following in ("to", "prepared"):
+            continue
+        if word == "commit" and following == "prepared":
+            continue
+        if word == "start" and following != "transaction":
+            continue
+        position = offset + match.start(1)
+        return _TX_CONTROL[word], statement.line_at(position + 1)
+    return None

@@ -30,6 +30,7 @@ from avion_migrate.errors import (
     Location,
     MigrationError,
     MigrationFailed,
+    MigrationInterrupted,
     Problem,
 )
 from avion_migrate.parser import Direction, ParsedMigration, Statement
@@ -150,6 +151,18 @@ def describe_dsn(dsn: str) -> str:
     return f"{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
 
 
+def _without_password(text: str, dsn: str) -> str:
+    """``text`` (a libpq message) with the DSN's password masked; libpq quotes what it failed
+    on, and a DSN it cannot parse at all is not repeated."""
+    try:
+        password = conninfo_to_dict(dsn).get("password")
+    except psycopg.ProgrammingError:
+        return "the DSN is not a valid PostgreSQL connection string"
+    if isinstance(password, str) and password:
+        text = text.replace(password, "***")
+    return text
+
+
 @contextmanager
 def connect(dsn: str, *, read_only: bool = False) -> Iterator[Connection]:
     try:
@@ -159,7 +172,7 @@ def connect(dsn: str, *, read_only: bool = False) -> Iterator[Connection]:
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(
-            f"cannot connect to {describe_dsn(dsn)}: {reason}",
+            f"cannot connect to {describe_dsn(dsn)}: {_without_password(reason, dsn)}",
             hint="is the database running (inv setup starts the local stack)? check --dsn",
         ) from None
     try:
@@ -269,7 +282,10 @@ class _StatementFailed(Exception):
         self.error = error
 
 
-def _execute_all(conn: Connection, statements: Sequence[Statement]) -> None:
+def _execute_all(
+    conn: Connection, statements: Sequence[Statement], done: list[int] | None = None
+) -> None:
+    """Run ``statements`` in order; ``done[0]`` counts the ones that completed."""
     for index, statement in enumerate(statements, start=1):
         try:
             # No parameters: psycopg sends it with the simple query protocol, as goose's pgx
@@ -277,6 +293,8 @@ def _execute_all(conn: Connection, statements: Sequence[Statement]) -> None:
             conn.execute(statement.sql.encode())
         except psycopg.Error as exc:
             raise _StatementFailed(index, statement, exc) from exc
+        if done is not None:
+            done[0] = index
 
 
 def _failure(
@@ -330,6 +348,46 @@ def _failure(
     )
 
 
+def _interrupted(
+    loaded: LoadedSource, direction: Direction, done: int, applied: Sequence[StepResult]
+) -> MigrationInterrupted:
+    """Ctrl-C during a file: say truthfully what of it persisted."""
+    name = loaded.source.name
+    statements = loaded.parsed.statements(direction)
+    total = len(statements)
+    finished = [f"{r.file} ({r.direction.value})" for r in applied]
+    before = "applied before the interruption: " + (", ".join(finished) if finished else "nothing")
+    if loaded.parsed.use_tx:
+        what = f"{name} was rolled back as a whole and is not recorded"
+        problems: list[Problem] = []
+    else:
+        ran = (
+            f"statements 1-{done} ran and were not rolled back"
+            if done
+            else "no statement completed"
+        )
+        if done < total:
+            running = statements[done]
+            ran += (
+                f"; statement {done + 1} (line {running.line}) was running and may or may "
+                "not have taken effect"
+            )
+        what = f"{name} has NO TRANSACTION: {ran}; its version is not recorded"
+        problems = [
+            Problem(
+                f"{direction.value}: {done} of {total} statements completed before Ctrl-C",
+                location=Location(str(loaded.source.path), statements[done].line)
+                if done < total
+                else Location(str(loaded.source.path)),
+            )
+        ]
+    return MigrationInterrupted(
+        f"interrupted during {name} ({direction.value}): {what}",
+        problems=problems,
+        hint=f"{before}; check the database before running it again",
+    )
+
+
 def _run_step(
     conn: Connection,
     store: PostgresStore,
@@ -340,17 +398,20 @@ def _run_step(
     source, parsed = loaded.source, loaded.parsed
     statements = parsed.statements(direction)
     started = time.perf_counter()
+    done = [0]
     try:
         if parsed.use_tx:
             with conn.transaction():
                 _execute_all(conn, statements)
                 _record(store, loaded, direction)
         else:
-            _execute_all(conn, statements)
+            _execute_all(conn, statements, done)
             with conn.transaction():
                 _record(store, loaded, direction)
     except _StatementFailed as failed:
         raise _failure(loaded, direction, failed, applied, parsed.use_tx) from None
+    except KeyboardInterrupt:
+        raise _interrupted(loaded, direction, done[0], applied) from None
     return StepResult(
         source.version,
         source.name,

@@ -7,7 +7,9 @@ every one of them must be named ``<version>_<name>.sql`` with a positive integer
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -123,12 +125,44 @@ def decode(source: Source, data: bytes) -> str:
         raise MigrationParseError(str(source.path), line, "not valid UTF-8 text") from None
 
 
+MAX_FILE_BYTES = 16 * 1024 * 1024
+
+
+def read_source(path: Path) -> bytes:
+    """A migration file's bytes: a regular file only (a FIFO, socket, device or folder is
+    refused without blocking), bounded by the bytes actually read."""
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise MigrationParseError(str(path), None, exc.strerror or type(exc).__name__) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise MigrationParseError(
+                str(path), None, "not a regular file", hint="a migration must be a plain .sql file"
+            )
+        chunks: list[bytes] = []
+        total = 0
+        while chunk := os.read(fd, 65536):
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > MAX_FILE_BYTES:
+                raise MigrationParseError(
+                    str(path), None, f"larger than the {MAX_FILE_BYTES} bytes allowed"
+                )
+        return b"".join(chunks)
+    except OSError as exc:
+        raise MigrationParseError(str(path), None, exc.strerror or type(exc).__name__) from None
+    finally:
+        os.close(fd)
+
+
 def load_source(source: Source, env: Mapping[str, str]) -> LoadedSource:
     """Read and parse one file (both directions)."""
-    data = source.path.read_bytes()
+    data = read_source(source.path)
     parsed = parse_migration(decode(source, data), file=str(source.path), env=env)
     return LoadedSource(source, parsed, checksum(data))
 
 
 def file_checksum(source: Source) -> str:
-    return checksum(source.path.read_bytes())
+    return checksum(read_source(source.path))

@@ -1,0 +1,195 @@
+"""The one policy for every file the engine writes, deletes or reads back, and bounded reads.
+
+A path the engine acts on must be:
+
+- relative to the workspace root (POSIX style, no empty, ``.`` or ``..`` parts, no control
+  characters or backslashes);
+- inside the workspace, never under a ``.git`` folder (at any depth);
+- reached through real folders only: no existing parent of it may be a symbolic link, so a
+  write can never land outside the repository through a linked folder.
+
+Paths that come from outside the engine (the committed render manifest, ``--dir``) are checked
+with :func:`check_relative` / :func:`safe_target` before anything is read, written or deleted;
+``--force`` never overrides this policy.
+
+Reads of user files go through :func:`read_regular`: regular files only (a folder, FIFO,
+socket or device is refused without blocking) and bounded by the bytes actually read, so a
+``/dev/zero`` link or a growing file cannot exhaust memory.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path, PurePosixPath
+
+from avion_workspace.errors import AvionError, Location, Problem
+
+
+class UnsafePath(AvionError):
+    """A path breaks the workspace path policy; nothing was read, written or deleted."""
+
+
+class UnreadableFile(AvionError):
+    """A user file is not a readable regular file of a sane size."""
+
+
+_CONTROL = {chr(c) for c in range(0x20)} | {"\x7f"}
+
+
+def policy_violation(rel: str) -> str | None:
+    """Why the repository-relative ``rel`` breaks the policy (syntax only), or ``None``."""
+    if not isinstance(rel, str) or not rel:
+        return "is empty"
+    if any(ch in _CONTROL for ch in rel):
+        return "contains a control character"
+    if "\\" in rel:
+        return "contains a backslash"
+    if rel.startswith("/") or PurePosixPath(rel).is_absolute():
+        return "is absolute"
+    parts = rel.split("/")
+    if any(p in ("", ".") for p in parts):
+        return "is not a normalised relative path"
+    if ".." in parts:
+        return "leaves the workspace (..)"
+    if any(p.lower() == ".git" for p in parts):
+        return "is under .git"
+    return None
+
+
+def check_relative(rel: str, *, where: Location | None = None, what: str = "path") -> str:
+    """Return ``rel`` when it is a policy-conforming relative path; raise :class:`UnsafePath`."""
+    reason = policy_violation(rel)
+    if reason is not None:
+        raise UnsafePath(
+            f"{what} {rel!r} {reason}; refusing to touch it",
+            problems=[Problem(f"{what} {rel!r} {reason}", where)],
+            hint="only repository-relative paths inside the workspace, outside .git, are used",
+        )
+    return rel
+
+
+def linked_parent(root: Path, rel: str, seen: dict[str, Path | None] | None = None) -> Path | None:
+    """The first existing folder on the way from ``root`` to ``rel`` that is a link, if any.
+
+    ``seen`` memoises folders already checked (a render checks hundreds of paths that share
+    a few dozen folders).
+    """
+    folder = rel.rpartition("/")[0]
+    if not folder:
+        return None
+    if seen is not None and folder in seen:
+        return seen[folder]
+    found = linked_parent(root, folder, seen)
+    if found is None:
+        current = root / folder
+        if current.is_symlink():
+            found = current
+    if seen is not None:
+        seen[folder] = found
+    return found
+
+
+def safe_target(
+    root: Path,
+    rel: str,
+    *,
+    where: Location | None = None,
+    what: str = "path",
+    seen: dict[str, Path | None] | None = None,
+) -> Path:
+    """``root / rel`` after checking the whole policy, including linked parent folders."""
+    check_relative(rel, where=where, what=what)
+    link = linked_parent(root, rel, seen)
+    if link is not None:
+        raise UnsafePath(
+            f"{what} {rel!r} goes through the linked folder {link.relative_to(root)}; "
+            "refusing to touch it",
+            problems=[Problem(f"{what} {rel!r} is reached through a symbolic link", where)],
+            hint="the workspace writes only through real folders: replace the link with a folder",
+        )
+    return root / rel
+
+
+def relative_inside(root: Path, path: Path, *, what: str = "path") -> str:
+    """``path`` (absolute or relative to the working directory) as a policy-checked relative
+    path under ``root``; raise :class:`UnsafePath` when it is outside."""
+    absolute = path if path.is_absolute() else Path.cwd() / path
+    absolute = Path(os.path.normpath(absolute))
+    root = Path(os.path.normpath(root.resolve()))
+    try:
+        rel = absolute.relative_to(root).as_posix()
+    except ValueError:
+        # ``root`` itself may be reached through a link (e.g. /tmp on some systems).
+        try:
+            rel = absolute.resolve().relative_to(root).as_posix()
+        except ValueError:
+            raise UnsafePath(
+                f"{what} {path} is outside the workspace {root}; refusing to touch it",
+                hint="name a folder inside the workspace",
+            ) from None
+    if rel == ".":
+        raise UnsafePath(f"{what} {path} is the workspace root itself; refusing to touch it")
+    safe_target(root, rel, what=what)
+    return rel
+
+
+def read_regular(path: Path, *, limit: int, source: str | None = None) -> bytes:
+    """The bytes of the regular file ``path``, at most ``limit`` of them.
+
+    Refuses, without blocking, anything that is not a regular file; counts the bytes actually
+    read (a size reported by ``stat`` is not trusted). Errors are located at ``source``.
+    """
+    name = source or str(path)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise UnreadableFile(
+            f"{name}: file not found", problems=[Problem("file not found", Location(name))]
+        ) from None
+    except OSError as exc:
+        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise _unreadable(name, f"is {_kind(mode)}, not a regular file")
+        chunks: list[bytes] = []
+        total = 0
+        while True:
+            chunk = os.read(fd, min(65536, limit + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise _unreadable(name, f"is larger than the {limit} bytes allowed")
+        return b"".join(chunks)
+    except BlockingIOError:
+        raise _unreadable(name, "cannot be read without blocking") from None
+    except OSError as exc:
+        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+    finally:
+        os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    for test, kind in (
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+    ):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def _unreadable(name: str, reason: str) -> UnreadableFile:
+    text = f"it {reason}" if reason.startswith("is ") else reason
+    return UnreadableFile(
+        f"cannot read {name}: {text}",
+        problems=[Problem(text, Location(name))],
+        hint="point at a regular file (replace the folder, pipe or link with the real file)",
+    )
