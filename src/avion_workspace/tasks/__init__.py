@@ -19,6 +19,7 @@ _NAMESPACES = (
     "migrate",
     "service",
     "tools",
+    "cdn",
 )
 # Top-level tasks (inv setup, inv doctor, ...) live in :mod:`.root`.
 

@@ -1,0 +1,84 @@
+"""``inv cdn.deploy``: the change-set command, the AWS CLI's absence, a stale template."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pytest
+
+from avion_workspace.cdn.deploy import deploy, deploy_argv, lint_templates
+from avion_workspace.config import load_platforms
+from avion_workspace.config.model import Platform
+from avion_workspace.errors import AvionError, StaleRender, ToolMissing
+from avion_workspace.process import Completed
+from tests.support import ROOT
+
+
+@pytest.fixture(scope="module")
+def platforms() -> dict[str, Platform]:
+    return load_platforms(ROOT / "config")
+
+
+def test_dry_run_prints_the_change_set_command(platforms: dict[str, Platform]) -> None:
+    command = deploy(ROOT, platforms["production"], dry_run=True)
+    assert command == (
+        "aws cloudformation deploy --stack-name avion-production-cdn"
+        " --template-file infrastructure/aws/production/cdn.yaml --region eu-west-1"
+        " --no-fail-on-empty-changeset --tags platform=avion environment=production"
+    )
+
+
+def test_without_the_aws_cli_it_says_so(platforms: dict[str, Platform]) -> None:
+    with pytest.raises(ToolMissing) as info:
+        deploy(ROOT, platforms["production"], dry_run=False, which=lambda _: None)
+    assert info.value.exit_code == 1
+    assert str(info.value) == (
+        "the AWS CLI (aws) is not installed, so the CDN stack cannot be deployed from here"
+    )
+
+
+class Recorder:
+    def __init__(self, returncode: int = 0) -> None:
+        self.calls: list[list[str]] = []
+        self.returncode = returncode
+
+    def __call__(
+        self, argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    ) -> Completed:
+        self.calls.append(list(argv))
+        return Completed(
+            tuple(argv), self.returncode, "", "AccessDenied" if self.returncode else ""
+        )
+
+
+def test_deploy_runs_the_aws_cli(platforms: dict[str, Platform]) -> None:
+    runner = Recorder()
+    deploy(ROOT, platforms["production"], dry_run=False, runner=runner, which=lambda _: "/bin/aws")
+    assert runner.calls == [deploy_argv("/bin/aws", ROOT, platforms["production"])]
+    failing = Recorder(returncode=255)
+    with pytest.raises(AvionError, match="AccessDenied"):
+        deploy(ROOT, platforms["production"], dry_run=False, runner=failing, which=lambda _: "aws")
+
+
+def test_an_environment_without_a_cdn_is_refused(platforms: dict[str, Platform]) -> None:
+    with pytest.raises(AvionError, match="environment 'staging' has no CDN"):
+        deploy(ROOT, platforms["staging"], dry_run=True)
+
+
+def test_a_stale_template_is_not_deployed(platforms: dict[str, Platform], tmp_path: Path) -> None:
+    target = tmp_path / "infrastructure/aws/production/cdn.yaml"
+    target.parent.mkdir(parents=True)
+    with pytest.raises(StaleRender, match="missing or differs"):
+        deploy(tmp_path, platforms["production"], dry_run=True)
+    shutil.copy(ROOT / "infrastructure/aws/production/cdn.yaml", target)
+    with target.open("a") as handle:
+        handle.write("# edited by hand\n")
+    with pytest.raises(StaleRender):
+        deploy(tmp_path, platforms["production"], dry_run=True)
+
+
+def test_lint_runs_cfn_lint_on_each_cdn_template(platforms: dict[str, Platform]) -> None:
+    checked = lint_templates(ROOT, list(platforms.values()))
+    assert checked == ["infrastructure/aws/production/cdn.yaml"]
