@@ -20,6 +20,7 @@ _NAMESPACES = (
     "service",
     "tools",
     "cdn",
+    "k8s",
 )
 # Top-level tasks (inv setup, inv doctor, ...) live in :mod:`.root`.
 
