@@ -13,6 +13,7 @@ from avion_workspace import localenv
 from avion_workspace.config.model import Platform
 from avion_workspace.render.cdn import cdn_templates
 from avion_workspace.render.charts import charts
+from avion_workspace.render.diagrams import diagrams
 from avion_workspace.render.infrastructure import infrastructure
 from avion_workspace.render.plan import (
     PLATFORM_SOURCE,
@@ -91,4 +92,5 @@ RENDERERS: tuple[Renderer, ...] = (
     workflows,
     service_scaffolding,
     cdn_templates,
+    diagrams,
 )
