@@ -108,11 +108,18 @@ def layout(platform: Platform) -> Layout:
         if env.kind == "kubernetes"
         else ("local ports", f"*.{env.domain}")
     )
+    local = env.kind == "local"
     service_nodes = [
         Node(
             f"service:{s.name}",
             "service",
-            (s.name, f"http {s.http_port} / grpc {s.grpc_port}", f"replicas {s.replicas}"),
+            (
+                s.name,
+                f"localhost:{s.local_http_port} / grpc {s.local_grpc_port}"
+                if local
+                else f"http {s.http_port} / grpc {s.grpc_port}",
+                f"replicas {s.replicas}",
+            ),
         )
         for s in services
     ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -82,3 +85,31 @@ def test_a_stale_template_is_not_deployed(platforms: dict[str, Platform], tmp_pa
 def test_lint_runs_cfn_lint_on_each_cdn_template(platforms: dict[str, Platform]) -> None:
     checked = lint_templates(ROOT, list(platforms.values()))
     assert checked == ["infrastructure/aws/production/cdn.yaml"]
+
+
+def inv(*args: str, path: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PATH": path, "NO_COLOR": "1"},
+    )
+
+
+def test_task_dry_run_prints_the_command(tmp_path: Path) -> None:
+    result = inv("cdn.deploy", "--env", "production", "--dry-run", path=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(
+        "would run: aws cloudformation deploy --stack-name avion-production-cdn"
+    )
+
+
+def test_task_without_the_aws_cli_exits_1_with_the_reason(tmp_path: Path) -> None:
+    result = inv("cdn.deploy", "--env", "production", path=str(tmp_path))  # no aws on this PATH
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        "error: the AWS CLI (aws) is not installed, so the CDN stack cannot be deployed from here"
+    )
+    assert "Traceback" not in result.stderr
