@@ -263,3 +263,15 @@ def test_task_json_for_machines(api_server: Served, tmp_path: Path) -> None:
     document = json.loads(result.stdout)
     assert [f["item"] for f in document["findings"] if not f["ok"]] == ["can-i list secrets"]
     assert "1 check(s) failed" in result.stderr
+
+
+def test_task_json_when_nothing_answers(tmp_path: Path) -> None:
+    result = inv("k8s.check", "--env", "production", "--json", kubeconfig=tmp_path / "absent")
+    assert result.returncode == 1
+    assert json.loads(result.stdout) == {
+        "environment": "production",
+        "context": "avion-production",
+        "ok": False,
+        "error": f"no kubeconfig context 'avion-production' in {tmp_path / 'absent'} "
+        "(contexts there: none)",
+    }
