@@ -258,8 +258,6 @@ def to_svg(diagram: Layout) -> str:
             role="img",
         ),
     )
-    # XML comments may not contain "--": the header's first line only (no `inv render --check`).
-    svg.append(ET.Comment(f" {header_lines(PLATFORM_SOURCE)[0]} "))
     ET.SubElement(svg, f"{{{SVG_NS}}}title").text = f"{diagram.title}: {diagram.subtitle}"
     defs = ET.SubElement(svg, f"{{{SVG_NS}}}defs")
     marker = ET.SubElement(
@@ -323,7 +321,11 @@ def to_svg(diagram: Layout) -> str:
                 text.set("font-weight", "bold")
             text.text = line
     ET.indent(svg, space="  ")
-    return ET.tostring(svg, encoding="unicode") + "\n"
+    # The generated-file header first; XML comments may not contain "--", so its first line only.
+    header = ET.Comment(f" {header_lines(PLATFORM_SOURCE)[0]} ")
+    return (
+        ET.tostring(header, encoding="unicode") + "\n" + ET.tostring(svg, encoding="unicode") + "\n"
+    )
 
 
 def diagram_file(platform: Platform) -> GeneratedFile:
