@@ -20,6 +20,9 @@ from avion_workspace.render.plan import GeneratedFile, RenderContext
 
 AWS_DIR = "infrastructure/aws"
 HEADERS_POLICY = "SecurityHeadersPolicy"
+# For paths whose policy never caches: the same headers plus `Cache-Control: no-store`, so
+# browsers and shared caches downstream do not keep signed or private objects either.
+NO_STORE_HEADERS_POLICY = "NoStoreHeadersPolicy"
 # CloudFront's own certificate: HTTPS on *.cloudfront.net with no certificate to manage.
 DEFAULT_CERTIFICATE = {"CloudFrontDefaultCertificate": True}
 
@@ -64,24 +67,28 @@ def _cache_policy(platform: Platform, policy: CachePolicy) -> dict[str, Any]:
     }
 
 
-def _headers_policy(platform: Platform, cdn: Cdn) -> dict[str, Any]:
+def _headers_policy(platform: Platform, cdn: Cdn, *, no_store: bool = False) -> dict[str, Any]:
+    config: dict[str, Any] = {
+        "Name": f"{stack_name(platform)}-{'no-store' if no_store else 'security'}-headers",
+        "Comment": "HSTS and nosniff on every response"
+        + ("; never stored downstream" if no_store else ""),
+        "SecurityHeadersConfig": {
+            "StrictTransportSecurity": {
+                "AccessControlMaxAgeSec": cdn.hsts_max_age,
+                "IncludeSubdomains": True,
+                "Preload": True,
+                "Override": True,
+            },
+            "ContentTypeOptions": {"Override": True},
+        },
+    }
+    if no_store:
+        config["CustomHeadersConfig"] = {
+            "Items": [{"Header": "Cache-Control", "Value": "no-store", "Override": True}]
+        }
     return {
         "Type": "AWS::CloudFront::ResponseHeadersPolicy",
-        "Properties": {
-            "ResponseHeadersPolicyConfig": {
-                "Name": f"{stack_name(platform)}-security-headers",
-                "Comment": "HSTS and nosniff on every response",
-                "SecurityHeadersConfig": {
-                    "StrictTransportSecurity": {
-                        "AccessControlMaxAgeSec": cdn.hsts_max_age,
-                        "IncludeSubdomains": True,
-                        "Preload": True,
-                        "Override": True,
-                    },
-                    "ContentTypeOptions": {"Override": True},
-                },
-            }
-        },
+        "Properties": {"ResponseHeadersPolicyConfig": config},
     }
 
 
@@ -108,7 +115,9 @@ def _behavior(bucket: Bucket, policy: CachePolicy) -> dict[str, Any]:
         "CachedMethods": ["GET", "HEAD"],
         "Compress": policy.compress,
         "CachePolicyId": {"Ref": cache_policy_id(policy)},
-        "ResponseHeadersPolicyId": {"Ref": HEADERS_POLICY},
+        "ResponseHeadersPolicyId": {
+            "Ref": HEADERS_POLICY if policy.caches else NO_STORE_HEADERS_POLICY
+        },
     }
 
 
@@ -199,6 +208,8 @@ def cdn_template(platform: Platform) -> dict[str, Any]:
         for policy in cdn.cache_policies.values()
     }
     resources[HEADERS_POLICY] = _headers_policy(platform, cdn)
+    if not all(policy.caches for policy in cdn.cache_policies.values()):
+        resources[NO_STORE_HEADERS_POLICY] = _headers_policy(platform, cdn, no_store=True)
     outputs: dict[str, Any] = {}
     for bucket in platform.cdn_buckets:
         distribution = logical_id(bucket.name, "Distribution")

@@ -100,11 +100,25 @@ def test_each_configured_cache_policy_exists(
 
 
 def test_security_headers_and_logging(template: dict[str, Any]) -> None:
-    (headers,) = resources_of(template, "AWS::CloudFront::ResponseHeadersPolicy").values()
-    security = headers["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
-    assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] == 63072000
-    assert security["ContentTypeOptions"] == {"Override": True}
+    policies = resources_of(template, "AWS::CloudFront::ResponseHeadersPolicy")
+    assert set(policies) == {"SecurityHeadersPolicy", "NoStoreHeadersPolicy"}
+    for policy in policies.values():
+        config = policy["Properties"]["ResponseHeadersPolicyConfig"]
+        security = config["SecurityHeadersConfig"]
+        assert security["StrictTransportSecurity"]["AccessControlMaxAgeSec"] == 63072000
+        assert security["ContentTypeOptions"] == {"Override": True}
+    no_store = policies["NoStoreHeadersPolicy"]["Properties"]["ResponseHeadersPolicyConfig"]
+    assert no_store["CustomHeadersConfig"]["Items"] == [
+        {"Header": "Cache-Control", "Value": "no-store", "Override": True}
+    ]
     config = distribution(template)
+    # what the edge caches for a year carries HSTS; what it never caches is not kept downstream
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": "SecurityHeadersPolicy"
+    }
+    assert {b["ResponseHeadersPolicyId"]["Ref"] for b in config["CacheBehaviors"]} == {
+        "NoStoreHeadersPolicy"
+    }
     assert config["Logging"]["Bucket"] == "avion-logs.s3.amazonaws.com"
     assert config["Logging"]["Prefix"] == "cdn/avion-media-processed/"
 
