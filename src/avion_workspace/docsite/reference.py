@@ -12,6 +12,7 @@ is what mkdocstrings shows.
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,8 +114,23 @@ def _module_file(package_dir: Path, package: str, node: ast.ImportFrom) -> Path 
     return None
 
 
-def _has_docstring(module: ast.Module, index: int) -> bool:
-    following = module.body[index + 1] if index + 1 < len(module.body) else None
+def _statements(body: list[ast.stmt]) -> Iterator[tuple[list[ast.stmt], int]]:
+    """Top-level statements with their block, including those under ``if TYPE_CHECKING:`` or
+    ``try:`` (where lazily exported names are imported for type checkers)."""
+    for index, node in enumerate(body):
+        yield body, index
+        if isinstance(node, ast.If):
+            yield from _statements(node.body)
+            yield from _statements(node.orelse)
+        elif isinstance(node, ast.Try):
+            for block in (node.body, node.orelse, node.finalbody):
+                yield from _statements(block)
+            for handler in node.handlers:
+                yield from _statements(handler.body)
+
+
+def _has_docstring(body: list[ast.stmt], index: int) -> bool:
+    following = body[index + 1] if index + 1 < len(body) else None
     return (
         isinstance(following, ast.Expr)
         and isinstance(following.value, ast.Constant)
@@ -127,14 +143,15 @@ def _documented(
 ) -> tuple[bool, Path, int | None]:
     """(has a docstring, where it is defined, line) for ``name`` as seen from module ``path``."""
     module = _parse(path)
-    for index, node in enumerate(module.body):
+    for block, index in _statements(module.body):
+        node = block[index]
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
             if node.name == name:
                 return ast.get_docstring(node) is not None, path, node.lineno
         elif isinstance(node, ast.Assign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             if any(isinstance(t, ast.Name) and t.id == name for t in targets):
-                return _has_docstring(module, index), path, node.lineno
+                return _has_docstring(block, index), path, node.lineno
         elif isinstance(node, ast.ImportFrom) and depth < 8:
             for alias in node.names:
                 if (alias.asname or alias.name) != name:

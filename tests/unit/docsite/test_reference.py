@@ -90,3 +90,25 @@ def test_without_all_every_name_without_underscore_is_public(tmp_path: Path) -> 
         "package avion_tiny has no module docstring",
         "public name avion_tiny.visible has no docstring",
     ]
+
+
+def test_lazily_exported_names_are_followed_through_type_checking_imports(tmp_path: Path) -> None:
+    make_library(
+        tmp_path,
+        "lazy",
+        {
+            "__init__.py": (
+                '"""Lazy."""\n'
+                "from typing import TYPE_CHECKING\n"
+                "if TYPE_CHECKING:\n"
+                "    from avion_lazy.parts import Part, make\n"
+                '__all__ = ["Part", "make"]\n'
+                "def __getattr__(name):\n"
+                '    """Load on first use."""\n'
+            ),
+            "parts.py": '"""Parts."""\nclass Part:\n    """A part."""\ndef make():\n    pass\n',
+        },
+    )
+    assert [p.message for p in missing_docstrings(tmp_path)] == [
+        "public name avion_lazy.make has no docstring"
+    ]
