@@ -70,6 +70,18 @@ def test_the_site_builds_with_every_library_and_diagram(checkout: Path) -> None:
     assert (site / "decisions" / "0020-docs-site" / "index.html").is_file()
 
 
+def test_a_new_page_appears_in_the_menu_after_getting_started(checkout: Path) -> None:
+    (checkout / "docs" / "aaa-new.md").write_text("# Brand new\n\nNothing links here yet.\n")
+    (checkout / "docs" / "playbooks").mkdir()
+    (checkout / "docs" / "playbooks" / "restore.md").write_text("# Restore a backup\n")
+    result = mkdocs_build(checkout)
+    assert result.returncode == 0, result.stderr
+    menu = (checkout / "site" / "index.html").read_text()
+    order = [menu.find(title) for title in ("Getting started", "Brand new", "Restore a backup")]
+    assert -1 not in order
+    assert order == sorted(order)
+
+
 def test_a_broken_link_fails_the_build(checkout: Path) -> None:
     (checkout / "docs" / "new-page.md").write_text(
         "# New\n\nSee [the runbook](runbooks/gone.md).\n"
