@@ -97,9 +97,14 @@ def test_an_undocumented_public_name_fails_the_build(checkout: Path) -> None:
     documented = '"""The log event key holding the current request ID."""\n'
     assert documented in text
     context.write_text(text.replace(documented, ""))
+    line = next(
+        i
+        for i, t in enumerate(context.read_text().splitlines(), 1)
+        if t.startswith("REQUEST_ID_KEY")
+    )
     result = mkdocs_build(checkout)
     assert result.returncode == 1
     assert (
-        "libs/logging/src/avion_logging/context.py:12: public name "
+        f"libs/logging/src/avion_logging/context.py:{line}: public name "
         "avion_logging.REQUEST_ID_KEY has no docstring"
     ) in result.stderr

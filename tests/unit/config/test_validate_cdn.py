@@ -41,9 +41,13 @@ def test_cdn_bucket_in_an_environment_without_a_cdn_is_located(edit: Edit) -> No
         "service_defaults:\n",
         "object_storage:\n  buckets:\n    avion-media-processed: {cdn: true}\nservice_defaults:\n",
     )
+    overlay = cfg / "environments/staging.yaml"
+    lines = overlay.read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "{cdn: true}" in text)
+    column = lines[line - 1].index("true") + 1
     message = only(cfg)
     assert message.startswith(
-        f"{cfg / 'environments/staging.yaml'}:4:34: $.object_storage.buckets.avion-media-processed.cdn:"
+        f"{overlay}:{line}:{column}: $.object_storage.buckets.avion-media-processed.cdn:"
     )
     assert (
         "bucket 'avion-media-processed' is served through a CDN, but environment 'staging' has no CDN"

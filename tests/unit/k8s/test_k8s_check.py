@@ -14,7 +14,15 @@ import pytest
 
 from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
-from avion_workspace.k8s.check import DEPLOY_ACCESS, Report, check_cluster, parse_version
+from avion_workspace.k8s.check import (
+    DEPLOY_ACCESS,
+    REQUIRED_CRDS,
+    Report,
+    check_cluster,
+    parse_version,
+    required_namespaces,
+    required_storage_class,
+)
 from avion_workspace.k8s.client import ApiClient, ClusterUnreachable
 from avion_workspace.k8s.kubeconfig import (
     KubeconfigError,
@@ -47,6 +55,15 @@ def test_contexts_per_environment(platforms: dict[str, Platform]) -> None:
         "staging": "avion-staging",
         "production": "avion-production",
     }
+
+
+def test_what_the_check_requires_comes_from_the_cluster_chart(
+    platforms: dict[str, Platform], api_server: Served
+) -> None:
+    staging = platforms["staging"]
+    assert set(required_namespaces(staging)) == api_server.cluster.namespaces
+    assert {required_storage_class(staging)} == api_server.cluster.storage_classes
+    assert set(REQUIRED_CRDS) == api_server.cluster.crds
 
 
 def test_a_ready_cluster_passes_every_check(
