@@ -7,6 +7,7 @@ credentials (in CI: the OIDC role); nothing here holds any.
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import sys
@@ -16,7 +17,7 @@ from pathlib import Path
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError, StaleRender, ToolMissing
 from avion_workspace.process import CommandRunner, run_command
-from avion_workspace.render.cdn import cdn_file, stack_name
+from avion_workspace.render.cdn import SIGNING_KEY_PARAMETER, cdn_file, stack_name
 from avion_workspace.render.workflows import cloud_region
 
 
@@ -38,11 +39,40 @@ def rendered_template(root: Path, platform: Platform) -> Path:
     return path
 
 
-def deploy_argv(aws: str, root: Path, platform: Platform, *, execute: bool = True) -> list[str]:
+_PUBLIC_KEY = re.compile(r"-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\s]+-----END PUBLIC KEY-----\s*")
+
+
+def read_signing_key(path: Path) -> str:
+    """The PEM public key that verifies signed URLs, checked before AWS sees it."""
+    try:
+        text = path.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AvionError(
+            f"cannot read the URL-signing public key {path}: {exc}",
+            hint="pass the PEM public key: openssl rsa -in signing.pem -pubout -out signing.pub",
+        ) from None
+    if not _PUBLIC_KEY.fullmatch(text):
+        raise AvionError(
+            f"{path} is not a PEM public key (-----BEGIN PUBLIC KEY-----)",
+            hint="CloudFront takes the public half only: openssl rsa -in signing.pem -pubout",
+        )
+    return text.strip() + "\n"
+
+
+def deploy_argv(
+    aws: str,
+    root: Path,
+    platform: Platform,
+    *,
+    execute: bool = True,
+    signing_key: str | None = None,
+) -> list[str]:
     """``aws cloudformation deploy`` of the environment's CDN stack.
 
     ``deploy`` creates a change set and, unless ``execute`` is false
-    (``--no-execute-changeset``), executes it; an empty change set is success.
+    (``--no-execute-changeset``), executes it; an empty change set is success. Without a
+    ``signing_key`` an existing stack keeps its key; a first deploy of a CDN with signed paths
+    needs one.
     """
     template = rendered_template(root, platform)
     argv = [
@@ -60,6 +90,8 @@ def deploy_argv(aws: str, root: Path, platform: Platform, *, execute: bool = Tru
         f"platform={platform.name}",
         f"environment={platform.environment.name}",
     ]
+    if signing_key is not None:
+        argv += ["--parameter-overrides", f"{SIGNING_KEY_PARAMETER}={signing_key}"]
     if not execute:
         argv.append("--no-execute-changeset")
     return argv
@@ -74,12 +106,14 @@ def deploy(
     platform: Platform,
     *,
     dry_run: bool,
+    signing_key: Path | None = None,
     runner: CommandRunner = run_command,
     which: Callable[[str], str | None] = shutil.which,
 ) -> str:
     """Deploy the CDN stack, or with ``dry_run`` only return the command that would."""
+    key = read_signing_key(signing_key) if signing_key is not None else None
     if dry_run:
-        return format_argv(deploy_argv("aws", root, platform))
+        return format_argv(deploy_argv("aws", root, platform, signing_key=key))
     aws = which("aws")
     if aws is None:
         raise ToolMissing(
@@ -87,7 +121,7 @@ def deploy(
             hint="CI's runners have it; locally `pip install awscli` and sign in, or use --dry-run "
             "to print the command",
         )
-    argv = deploy_argv(aws, root, platform)
+    argv = deploy_argv(aws, root, platform, signing_key=key)
     result = runner(argv, cwd=root)
     if not result.ok:
         raise AvionError(

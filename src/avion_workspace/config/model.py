@@ -23,6 +23,7 @@ class CachePolicy:
     max_ttl: int
     compress: bool
     paths: tuple[str, ...]
+    signed_urls: bool = False
 
     @property
     def caches(self) -> bool:
@@ -43,6 +44,11 @@ class Cdn:
     @property
     def default_policy(self) -> CachePolicy:
         return self.cache_policies[self.default_cache_policy]
+
+    @property
+    def signed_urls(self) -> bool:
+        """Whether some path needs CloudFront signed URLs (so the stack needs a key group)."""
+        return any(p.signed_urls for p in self.cache_policies.values())
 
     @property
     def path_policies(self) -> tuple[tuple[str, CachePolicy], ...]:
@@ -244,6 +250,7 @@ def _cdn(raw: Mapping[str, Any] | None) -> Cdn | None:
                     max_ttl=p["max_ttl"],
                     compress=p["compress"],
                     paths=tuple(p.get("paths", ())),
+                    signed_urls=bool(p.get("signed_urls", False)),
                 )
                 for name, p in raw["cache_policies"].items()
             }

@@ -25,6 +25,11 @@ HEADERS_POLICY = "SecurityHeadersPolicy"
 NO_STORE_HEADERS_POLICY = "NoStoreHeadersPolicy"
 # CloudFront's own certificate: HTTPS on *.cloudfront.net with no certificate to manage.
 DEFAULT_CERTIFICATE = {"CloudFrontDefaultCertificate": True}
+# Paths whose policy says `signed_urls`: viewers need a URL signed by the private half of this
+# public key (the media service holds it); the public key is a parameter of the stack.
+SIGNING_KEY_PARAMETER = "UrlSigningPublicKey"
+SIGNING_KEY = "UrlSigningKey"
+KEY_GROUP = "UrlSigningKeyGroup"
 
 
 def template_path(env: str) -> str:
@@ -107,7 +112,46 @@ def _origin_access_control(platform: Platform, bucket: Bucket) -> dict[str, Any]
     }
 
 
+def _signing(platform: Platform) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(parameters, resources) of the URL-signing key group."""
+    parameters = {
+        SIGNING_KEY_PARAMETER: {
+            "Type": "String",
+            "Description": "PEM public key (RSA 2048) whose private key signs viewer URLs",
+            "AllowedPattern": "^-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\\s]+-----END PUBLIC KEY-----\\s*$",
+        }
+    }
+    name = f"{stack_name(platform)}-url-signing"
+    resources = {
+        SIGNING_KEY: {
+            "Type": "AWS::CloudFront::PublicKey",
+            "Properties": {
+                "PublicKeyConfig": {
+                    "Name": name,
+                    "CallerReference": name,
+                    "Comment": "verifies signed URLs for the paths that need them",
+                    "EncodedKey": {"Ref": SIGNING_KEY_PARAMETER},
+                }
+            },
+        },
+        KEY_GROUP: {
+            "Type": "AWS::CloudFront::KeyGroup",
+            "Properties": {
+                "KeyGroupConfig": {
+                    "Name": name,
+                    "Comment": "keys trusted for signed URLs",
+                    "Items": [{"Ref": SIGNING_KEY}],
+                }
+            },
+        },
+    }
+    return parameters, resources
+
+
 def _behavior(bucket: Bucket, policy: CachePolicy) -> dict[str, Any]:
+    signed: dict[str, Any] = (
+        {"TrustedKeyGroups": [{"Ref": KEY_GROUP}]} if policy.signed_urls else {}
+    )
     return {
         "TargetOriginId": bucket.name,
         "ViewerProtocolPolicy": "redirect-to-https",
@@ -118,6 +162,7 @@ def _behavior(bucket: Bucket, policy: CachePolicy) -> dict[str, Any]:
         "ResponseHeadersPolicyId": {
             "Ref": HEADERS_POLICY if policy.caches else NO_STORE_HEADERS_POLICY
         },
+        **signed,
     }
 
 
@@ -210,6 +255,10 @@ def cdn_template(platform: Platform) -> dict[str, Any]:
     resources[HEADERS_POLICY] = _headers_policy(platform, cdn)
     if not all(policy.caches for policy in cdn.cache_policies.values()):
         resources[NO_STORE_HEADERS_POLICY] = _headers_policy(platform, cdn, no_store=True)
+    parameters: dict[str, Any] = {}
+    if cdn.signed_urls:
+        parameters, signing = _signing(platform)
+        resources.update(signing)
     outputs: dict[str, Any] = {}
     for bucket in platform.cdn_buckets:
         distribution = logical_id(bucket.name, "Distribution")
@@ -231,6 +280,7 @@ def cdn_template(platform: Platform) -> dict[str, Any]:
         "AWSTemplateFormatVersion": "2010-09-09",
         "Description": f"{platform.name} {platform.environment.name} edge: CloudFront in front of "
         f"{served}",
+        **({"Parameters": parameters} if parameters else {}),
         "Resources": resources,
     }
     if outputs:

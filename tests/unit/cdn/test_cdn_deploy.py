@@ -33,6 +33,45 @@ def test_dry_run_prints_the_change_set_command(platforms: dict[str, Platform]) -
     )
 
 
+PUBLIC_KEY = (
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAtestkeytestkeytestkey\n"
+    "-----END PUBLIC KEY-----\n"
+)
+
+
+def test_the_signing_key_is_passed_as_a_parameter(
+    platforms: dict[str, Platform], tmp_path: Path
+) -> None:
+    key = tmp_path / "signing.pub"
+    key.write_text(PUBLIC_KEY)
+    runner = Recorder()
+    deploy(
+        ROOT,
+        platforms["production"],
+        dry_run=False,
+        signing_key=key,
+        runner=runner,
+        which=lambda _: "aws",
+    )
+    (argv,) = runner.calls
+    assert argv[-2:] == ["--parameter-overrides", f"UrlSigningPublicKey={PUBLIC_KEY}"]
+
+
+def test_a_private_key_is_refused_before_aws_sees_it(
+    platforms: dict[str, Platform], tmp_path: Path
+) -> None:
+    key = tmp_path / "signing.pem"
+    not_public = (
+        "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"  # pragma: allowlist secret
+    )
+    key.write_text(not_public)
+    with pytest.raises(AvionError, match="is not a PEM public key"):
+        deploy(ROOT, platforms["production"], dry_run=True, signing_key=key)
+    with pytest.raises(AvionError, match="cannot read the URL-signing public key"):
+        deploy(ROOT, platforms["production"], dry_run=True, signing_key=tmp_path / "absent.pub")
+
+
 def test_without_the_aws_cli_it_says_so(platforms: dict[str, Platform]) -> None:
     with pytest.raises(ToolMissing) as info:
         deploy(ROOT, platforms["production"], dry_run=False, which=lambda _: None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
 from avion_workspace.render.cdn import cdn_file, cdn_template, cdn_templates
 from avion_workspace.render.plan import RenderContext
-from tests.support import ROOT
+from tests.support import ROOT, require_program
 
 CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 
@@ -121,6 +122,36 @@ def test_security_headers_and_logging(template: dict[str, Any]) -> None:
     }
     assert config["Logging"]["Bucket"] == "avion-logs.s3.amazonaws.com"
     assert config["Logging"]["Prefix"] == "cdn/avion-media-processed/"
+
+
+def test_private_and_signed_paths_need_a_signed_url(template: dict[str, Any]) -> None:
+    config = distribution(template)
+    assert "TrustedKeyGroups" not in config["DefaultCacheBehavior"]
+    for behavior in config["CacheBehaviors"]:
+        assert behavior["TrustedKeyGroups"] == [{"Ref": "UrlSigningKeyGroup"}], behavior
+    group = template["Resources"]["UrlSigningKeyGroup"]["Properties"]["KeyGroupConfig"]
+    assert group["Items"] == [{"Ref": "UrlSigningKey"}]
+    key = template["Resources"]["UrlSigningKey"]["Properties"]["PublicKeyConfig"]
+    assert key["EncodedKey"] == {"Ref": "UrlSigningPublicKey"}
+    assert template["Parameters"]["UrlSigningPublicKey"]["Type"] == "String"
+
+
+def test_the_key_parameter_accepts_a_real_public_key(
+    template: dict[str, Any], tmp_path: Path
+) -> None:
+    openssl = require_program("openssl", "apt-get install openssl")
+    private, public = tmp_path / "k.pem", tmp_path / "k.pub"
+    subprocess.run(
+        [openssl, "genrsa", "-out", str(private), "2048"], check=True, capture_output=True
+    )
+    subprocess.run(
+        [openssl, "rsa", "-in", str(private), "-pubout", "-out", str(public)],
+        check=True,
+        capture_output=True,
+    )
+    pattern = template["Parameters"]["UrlSigningPublicKey"]["AllowedPattern"]
+    assert re.fullmatch(pattern, public.read_text())
+    assert not re.fullmatch(pattern, private.read_text())
 
 
 def test_bucket_policy_admits_only_the_distribution(template: dict[str, Any]) -> None:
