@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import shutil
 import xml.etree.ElementTree as ET
 from itertools import combinations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from avion_workspace.config import load_platforms
-from avion_workspace.config.model import Platform
-from avion_workspace.render.diagrams import diagram_file, diagrams, layout, to_svg
+from avion_workspace.config.model import Platform, RedisNamespace
+from avion_workspace.render.diagrams import (
+    CHAR_WIDTH,
+    PAD,
+    diagram_file,
+    diagrams,
+    layout,
+    to_svg,
+)
 from avion_workspace.render.plan import RenderContext
 from tests.support import ROOT
 
@@ -119,3 +130,64 @@ def test_adding_a_service_changes_the_diagram(
     assert "billing" in texts(after)
     assert "avion_billing_db" in texts(after)
     assert ("service:billing", "redis:queue") in {(a, b) for a, b, _ in layout(changed).edges}
+
+
+NAMES = st.from_regex(r"[a-z][a-z0-9-]{0,20}[a-z0-9]", fullmatch=True)
+
+
+@functools.cache
+def workspace_platforms() -> dict[str, Platform]:
+    return load_platforms(ROOT / "config")
+
+
+@st.composite
+def platforms_of_any_shape(draw: st.DrawFn) -> Platform:
+    base = workspace_platforms()[draw(st.sampled_from(["local", "production"]))]
+    namespaces = draw(st.lists(NAMES, min_size=1, max_size=6, unique=True))
+    buckets = draw(st.lists(NAMES, min_size=1, max_size=6, unique=True))
+    names = draw(st.lists(NAMES, min_size=1, max_size=14, unique=True))
+    template = next(iter(base.services.values()))
+    services = {}
+    for index, name in enumerate(names):
+        services[name] = dataclasses.replace(
+            template,
+            name=name,
+            database=f"db_{index}_{name.replace('-', '_')}" if draw(st.booleans()) else None,
+            redis_namespaces=tuple(draw(st.lists(st.sampled_from(namespaces), unique=True))),
+            buckets=tuple(draw(st.lists(st.sampled_from(buckets), unique=True))),
+            search=draw(st.booleans()),
+        )
+    bucket = next(iter(base.object_storage.buckets.values()))
+    return dataclasses.replace(
+        base,
+        services=services,
+        redis=dataclasses.replace(
+            base.redis,
+            namespaces={n: RedisNamespace(n, "generated") for n in namespaces},
+        ),
+        object_storage=dataclasses.replace(
+            base.object_storage,
+            buckets={
+                b: dataclasses.replace(bucket, name=b, cdn=draw(st.booleans())) for b in buckets
+            },
+        ),
+    )
+
+
+@given(platforms_of_any_shape())
+def test_any_platform_lays_out_without_overlap_and_text_fits(platform: Platform) -> None:
+    diagram = layout(platform)
+    for a, b in combinations(diagram.nodes, 2):
+        assert (
+            a.x + a.width <= b.x
+            or b.x + b.width <= a.x
+            or a.y + a.height <= b.y
+            or b.y + b.height <= a.y
+        ), (a.id, b.id)
+    for node in diagram.nodes:
+        assert max(len(line) for line in node.lines) * CHAR_WIDTH + 2 * PAD <= node.width
+        assert node.x + node.width <= diagram.width
+        assert node.y + node.height <= diagram.height
+    ids = {n.id for n in diagram.nodes}
+    assert all(a in ids and b in ids for a, b, _ in diagram.edges)
+    assert to_svg(diagram) == to_svg(layout(platform))
