@@ -99,16 +99,21 @@ def _top_level_names(module: ast.Module) -> list[str]:
     return [n for n in names if not n.startswith("_")]
 
 
-def _module_file(package_dir: Path, package: str, node: ast.ImportFrom) -> Path | None:
-    """The file of a ``from X import`` inside the package (None for other packages)."""
+def _module_file(library: Library, importer: Path, node: ast.ImportFrom) -> Path | None:
+    """The file a ``from X import`` in ``importer`` reads, when X is inside the library."""
     if node.level:
-        parts = (node.module or "").split(".") if node.module else []
-    elif node.module and node.module.split(".")[0] == package:
-        parts = node.module.split(".")[1:]
+        base = importer.parent
+        for _ in range(node.level - 1):
+            base = base.parent
+    elif node.module and node.module.split(".")[0] == library.package:
+        base = library.package_dir
     else:
         return None
-    base = package_dir.joinpath(*parts)
-    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+    parts = (node.module or "").split(".") if node.module else []
+    if not node.level:
+        parts = parts[1:]
+    target = base.joinpath(*parts)
+    for candidate in (target.with_suffix(".py"), target / "__init__.py"):
         if candidate.is_file():
             return candidate
     return None
@@ -156,9 +161,7 @@ def _documented(
             for alias in node.names:
                 if (alias.asname or alias.name) != name:
                     continue
-                source = _module_file(path.parent, library.package, node)
-                if source is None and node.level == 0 and node.module:
-                    source = _module_file(library.package_dir, library.package, node)
+                source = _module_file(library, path, node)
                 if source is None:
                     return True, path, node.lineno  # re-exported from elsewhere: theirs to document
                 submodule = source.parent / alias.name

@@ -112,3 +112,23 @@ def test_lazily_exported_names_are_followed_through_type_checking_imports(tmp_pa
     assert [p.message for p in missing_docstrings(tmp_path)] == [
         "public name avion_lazy.make has no docstring"
     ]
+
+
+def test_relative_imports_from_subpackages_are_followed(tmp_path: Path) -> None:
+    package = make_library(
+        tmp_path,
+        "deep",
+        {
+            "__init__.py": '"""Deep."""\nfrom .outer.inner import Thing\n__all__ = ["Thing"]\n',
+            "base.py": '"""Base."""\nclass Thing:\n    pass\n',
+        },
+    )
+    (package / "outer" / "inner").mkdir(parents=True)
+    (package / "outer" / "__init__.py").write_text('"""Outer."""\n')
+    (package / "outer" / "inner" / "__init__.py").write_text(
+        '"""Inner."""\nfrom ...base import Thing\n'
+    )
+    assert [p.render() for p in missing_docstrings(tmp_path)] == [
+        "libs/deep/src/avion_deep/base.py:2: public name avion_deep.Thing has no docstring"
+        "\n    hint: add a docstring (for a constant: a string on the line after it)"
+    ]
