@@ -34,6 +34,9 @@ COLUMN_GAP = 56
 MARGIN = 24
 TITLE_HEIGHT = 56
 
+# How each object storage provider of config is named on a bucket.
+STORAGE_LABELS = {"s3": "AWS S3", "minio": "MinIO", "versitygw": "Versity S3 Gateway"}
+
 # Fill and stroke per kind of node.
 STYLE: dict[str, tuple[str, str]] = {
     "edge": ("#fff4e5", "#d9822b"),
@@ -134,7 +137,7 @@ def layout(platform: Platform) -> Layout:
         Node(f"redis:{ns.name}", "redis", (ns.key_pattern, f"Redis {platform.redis.version}"))
         for ns in platform.redis.namespaces.values()
     ]
-    store = "S3" if platform.object_storage.provider == "s3" else "MinIO"
+    store = STORAGE_LABELS.get(platform.object_storage.provider, platform.object_storage.provider)
     bucket_nodes = [
         Node(f"bucket:{b.name}", "bucket", (b.name, f"{store}{' · CDN origin' if b.cdn else ''}"))
         for b in platform.object_storage.buckets.values()

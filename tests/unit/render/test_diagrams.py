@@ -64,6 +64,7 @@ def test_the_diagram_shows_every_component(platforms: dict[str, Platform], env: 
     assert ("ingress-nginx" in shown) is (env != "local")
     # locally a service is reached on its own host ports; in a cluster on the container ports
     assert ("localhost:8101 / grpc 9101" in shown) is (env == "local")
+    assert ("AWS S3" in shown) is (platform.object_storage.provider == "s3")
 
 
 def test_every_service_reaches_what_config_gives_it(platforms: dict[str, Platform]) -> None:
