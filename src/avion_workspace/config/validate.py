@@ -242,6 +242,66 @@ def _port_problems(doc: Document) -> Iterator[Problem]:
         )
 
 
+def check_document(doc: Document, validator: jsonschema.Draft202012Validator) -> list[Problem]:
+    problems = list(_schema_problems(doc, validator))
+    if not problems:
+        problems.extend(semantic_problems(doc))
+    return problems
+
+
+def load_config(config_dir: Path) -> ConfigSet:
+    """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem."""
+    base_path = config_dir / BASE_FILE
+    schema_path = config_dir / SCHEMA_FILE
+    if not schema_path.is_file():
+        raise ConfigError(
+            f"no schema at {schema_path}", hint="is --config-dir the workspace's config folder?"
+        )
+    validator = _validator(schema_path.resolve())
+    problems: list[Problem] = []
+    try:
+        base = load_file(base_path)
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+        base = None
+    overlays: dict[str, Document] = {}
+    for overlay_path in sorted((config_dir / ENVIRONMENTS_DIR).glob("*.y*ml")):
+        try:
+            overlays[overlay_path.stem] = load_file(overlay_path)
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if base is None:
+        raise ConfigError.from_problems(problems)
+    base_problems = check_document(base, validator)
+    problems.extend(base_problems)
+    declared = base.data.get("environments")
+    effective: dict[str, Document] = {}
+    if isinstance(declared, dict):
+        for env, overlay in overlays.items():
+            if env not in declared:
+                problems.append(
+                    Problem(
+                        f"overlay for environment {env!r}, which is not declared",
+                        Location(overlay.source),
+                        "$",
+                        f"declared under $.environments: {', '.join(declared)}",
+                    )
+                )
+        for env in declared:
+            doc = merge_documents(base, overlays[env]) if env in overlays else base
+            effective[env] = doc
+            if env in overlays:
+                doc_problems = check_document(doc, validator)
+                problems.extend(doc_problems)
+            else:
+                doc_problems = base_problems
+            if not doc_problems:  # the CDN checks read a schema-valid document
+                problems.extend(cdn_problems(doc, env))
+    if problems:
+        raise ConfigError.from_problems(problems)
+    return ConfigSet(config_dir, base, effective)
+
+
 def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:
     """The CDN checks of one environment's effective document (schema-valid).
 
@@ -311,63 +371,3 @@ def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:
                     format_json_path((*path, "paths", index)),
                 )
             claimed.setdefault(pattern, name)
-
-
-def check_document(doc: Document, validator: jsonschema.Draft202012Validator) -> list[Problem]:
-    problems = list(_schema_problems(doc, validator))
-    if not problems:
-        problems.extend(semantic_problems(doc))
-    return problems
-
-
-def load_config(config_dir: Path) -> ConfigSet:
-    """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem."""
-    base_path = config_dir / BASE_FILE
-    schema_path = config_dir / SCHEMA_FILE
-    if not schema_path.is_file():
-        raise ConfigError(
-            f"no schema at {schema_path}", hint="is --config-dir the workspace's config folder?"
-        )
-    validator = _validator(schema_path.resolve())
-    problems: list[Problem] = []
-    try:
-        base = load_file(base_path)
-    except ConfigError as exc:
-        problems.extend(exc.problems)
-        base = None
-    overlays: dict[str, Document] = {}
-    for overlay_path in sorted((config_dir / ENVIRONMENTS_DIR).glob("*.y*ml")):
-        try:
-            overlays[overlay_path.stem] = load_file(overlay_path)
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-    if base is None:
-        raise ConfigError.from_problems(problems)
-    base_problems = check_document(base, validator)
-    problems.extend(base_problems)
-    declared = base.data.get("environments")
-    effective: dict[str, Document] = {}
-    if isinstance(declared, dict):
-        for env, overlay in overlays.items():
-            if env not in declared:
-                problems.append(
-                    Problem(
-                        f"overlay for environment {env!r}, which is not declared",
-                        Location(overlay.source),
-                        "$",
-                        f"declared under $.environments: {', '.join(declared)}",
-                    )
-                )
-        for env in declared:
-            doc = merge_documents(base, overlays[env]) if env in overlays else base
-            effective[env] = doc
-            if env in overlays:
-                doc_problems = check_document(doc, validator)
-                problems.extend(doc_problems)
-            else:
-                doc_problems = base_problems
-            if not doc_problems:  # the CDN checks read a schema-valid document
-                problems.extend(cdn_problems(doc, env))
-    if problems:
-        raise ConfigError.from_problems(problems)
-    return ConfigSet(config_dir, base, effective)
