@@ -86,6 +86,17 @@ _JOB = {
             "minProperties": 1,
             "additionalProperties": {"type": "string"},
         },
+        "artifact": {
+            "type": "object",
+            "required": ["name", "path"],
+            "additionalProperties": False,
+            "properties": {
+                "name": {"type": "string", "pattern": r"^[a-z0-9][a-z0-9-]*$"},
+                "path": {"type": "string", "minLength": 1},
+                "retention_days": {"type": "integer", "minimum": 1, "maximum": 90},
+            },
+            "x-hint": "what the job publishes after its steps: {name: docs-site, path: site/}",
+        },
         "env": _STRING_MAP,
         "outputs": _STRING_MAP,
         "steps": {"type": "array", "minItems": 1, "items": _STEP},
@@ -188,6 +199,15 @@ class Login:
 
 
 @dataclass(frozen=True)
+class Artifact:
+    """A folder the job uploads after its steps (upload-artifact), e.g. the built docs site."""
+
+    name: str
+    path: str
+    retention_days: int | None = None
+
+
+@dataclass(frozen=True)
 class JobDef:
     id: str
     name: str
@@ -199,6 +219,7 @@ class JobDef:
     go: bool = False
     cloud: bool = False
     login: Login | None = None
+    artifact: Artifact | None = None
     matrix: Mapping[str, str] = field(default_factory=dict)
     env: Mapping[str, str] = field(default_factory=dict)
     outputs: Mapping[str, str] = field(default_factory=dict)
@@ -280,6 +301,7 @@ def _step(raw: str | Mapping[str, Any]) -> StepDef:
 
 def _job(job_id: str, raw: Mapping[str, Any]) -> JobDef:
     login = raw.get("login")
+    artifact = raw.get("artifact")
     return JobDef(
         id=job_id,
         name=raw["name"],
@@ -291,6 +313,11 @@ def _job(job_id: str, raw: Mapping[str, Any]) -> JobDef:
         go=bool(raw.get("go", False)),
         cloud=bool(raw.get("cloud", False)),
         login=Login(login["registry"], login.get("if")) if login else None,
+        artifact=(
+            Artifact(artifact["name"], artifact["path"], artifact.get("retention_days"))
+            if artifact
+            else None
+        ),
         matrix=dict(raw.get("matrix", {})),
         env=dict(raw.get("env", {})),
         outputs=dict(raw.get("outputs", {})),
@@ -354,6 +381,7 @@ def _semantic_problems(pipeline: Pipeline) -> Iterator[Problem]:
                 needed.update({"setup-go"} if job.go else set())
                 needed.update({"registry-login"} if job.login else set())
                 needed.update({"cloud-credentials"} if job.cloud else set())
+                needed.update({"upload-artifact"} if job.artifact else set())
             for index, step in enumerate(job.steps):
                 message = policy.command_problem(step.run, pipeline.bootstrap)
                 if message is not None:
@@ -380,7 +408,7 @@ def _job_shape_problems(
                 (*path, "workflow"),
                 f"job {job.id} calls {job.workflow}, which is not a workflow_call workflow of this pipeline",
             )
-        if job.steps or job.go or job.cloud or job.login or job.matrix:
+        if job.steps or job.go or job.cloud or job.login or job.matrix or job.artifact:
             yield pipeline.problem(
                 path, f"job {job.id} calls a workflow: it has no steps or setup of its own"
             )

@@ -13,6 +13,52 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class CachePolicy:
+    """A CloudFront cache policy: TTLs in seconds; ``paths`` empty for the default policy."""
+
+    name: str
+    description: str
+    min_ttl: int
+    default_ttl: int
+    max_ttl: int
+    compress: bool
+    paths: tuple[str, ...]
+    signed_urls: bool = False
+
+    @property
+    def caches(self) -> bool:
+        return self.max_ttl > 0
+
+
+@dataclass(frozen=True)
+class Cdn:
+    """An environment's CDN: CloudFront in front of the buckets marked ``cdn: true``."""
+
+    price_class: str
+    log_bucket: str
+    log_prefix: str
+    hsts_max_age: int
+    default_cache_policy: str
+    cache_policies: Mapping[str, CachePolicy]
+
+    @property
+    def default_policy(self) -> CachePolicy:
+        return self.cache_policies[self.default_cache_policy]
+
+    @property
+    def signed_urls(self) -> bool:
+        """Whether some path needs CloudFront signed URLs (so the stack needs a key group)."""
+        return any(p.signed_urls for p in self.cache_policies.values())
+
+    @property
+    def path_policies(self) -> tuple[tuple[str, CachePolicy], ...]:
+        """(path pattern, policy) for every non-default path, in config order."""
+        return tuple(
+            (pattern, policy) for policy in self.cache_policies.values() for pattern in policy.paths
+        )
+
+
+@dataclass(frozen=True)
 class Environment:
     name: str
     kind: str  # "local" | "kubernetes"
@@ -20,6 +66,7 @@ class Environment:
     domain: str
     zones: tuple[str, ...]
     cluster: str | None = None  # the Kubernetes cluster (kind kubernetes)
+    cdn: Cdn | None = None
 
 
 @dataclass(frozen=True)
@@ -163,6 +210,13 @@ class Platform:
     def image(self, service: str) -> str:
         return f"{self.ci.registry}/{service}"
 
+    @property
+    def cdn_buckets(self) -> tuple[Bucket, ...]:
+        """The buckets this environment serves through its CDN (none without a CDN)."""
+        if self.environment.cdn is None:
+            return ()
+        return tuple(b for b in self.object_storage.buckets.values() if b.cdn)
+
 
 def _frozen_map(items: Mapping[str, Any]) -> Mapping[str, Any]:
     return MappingProxyType(dict(items))
@@ -174,6 +228,33 @@ def _resources(raw: Mapping[str, Any]) -> Resources:
         memory_request=str(raw["requests"]["memory"]),
         cpu_limit=str(raw["limits"]["cpu"]),
         memory_limit=str(raw["limits"]["memory"]),
+    )
+
+
+def _cdn(raw: Mapping[str, Any] | None) -> Cdn | None:
+    if raw is None:
+        return None
+    return Cdn(
+        price_class=raw["price_class"],
+        log_bucket=raw["logs"]["bucket"],
+        log_prefix=raw["logs"]["prefix"],
+        hsts_max_age=raw["hsts_max_age"],
+        default_cache_policy=raw["default_cache_policy"],
+        cache_policies=_frozen_map(
+            {
+                name: CachePolicy(
+                    name=name,
+                    description=p["description"],
+                    min_ttl=p["min_ttl"],
+                    default_ttl=p["default_ttl"],
+                    max_ttl=p["max_ttl"],
+                    compress=p["compress"],
+                    paths=tuple(p.get("paths", ())),
+                    signed_urls=bool(p.get("signed_urls", False)),
+                )
+                for name, p in raw["cache_policies"].items()
+            }
+        ),
     )
 
 
@@ -217,6 +298,7 @@ def build_platform(data: Mapping[str, Any], env: str) -> Platform:
             domain=env_raw["domain"],
             zones=tuple(env_raw.get("zones", ())),
             cluster=env_raw.get("cluster"),
+            cdn=_cdn(env_raw.get("cdn")),
         ),
         environments=tuple(data["environments"]),
         postgres=Postgres(

@@ -393,7 +393,8 @@ def load_config(config_dir: Path) -> ConfigSet:
             problems.extend(exc.problems)
     if base is None:
         raise ConfigError.from_problems(problems)
-    problems.extend(check_document(base, validator))
+    base_problems = check_document(base, validator)
+    problems.extend(base_problems)
     declared = base.data.get("environments")
     effective: dict[str, Document] = {}
     if isinstance(declared, dict):
@@ -411,7 +412,83 @@ def load_config(config_dir: Path) -> ConfigSet:
             doc = merge_documents(base, overlays[env]) if env in overlays else base
             effective[env] = doc
             if env in overlays:
-                problems.extend(check_document(doc, validator))
+                doc_problems = check_document(doc, validator)
+                problems.extend(doc_problems)
+            else:
+                doc_problems = base_problems
+            if not doc_problems:  # the CDN checks read a schema-valid document
+                problems.extend(cdn_problems(doc, env))
     if problems:
         raise ConfigError.from_problems(problems)
     return ConfigSet(config_dir, base, effective)
+
+
+def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:
+    """The CDN checks of one environment's effective document (schema-valid).
+
+    A bucket marked ``cdn: true`` needs a CDN in that environment; a CDN's references resolve and
+    its cache policies are ones CloudFront accepts.
+    """
+    data = doc.data
+    cdn = data["environments"][env].get("cdn")
+    buckets = data["object_storage"]["buckets"]
+    for name, bucket in buckets.items():
+        if bucket.get("cdn") and cdn is None:
+            path: JsonPath = ("object_storage", "buckets", name, "cdn")
+            yield Problem(
+                f"bucket {name!r} is served through a CDN, but environment {env!r} has no CDN",
+                doc.locate(path),
+                format_json_path(path),
+                f"declare $.environments.{env}.cdn, or mark the bucket `cdn: true` only in the "
+                "overlay of an environment that has one",
+            )
+    if cdn is None:
+        return
+    base: JsonPath = ("environments", env, "cdn")
+    policies = cdn["cache_policies"]
+    yield from _reference(
+        doc,
+        (*base, "default_cache_policy"),
+        cdn["default_cache_policy"],
+        policies,
+        "cache policy",
+        f"$.environments.{env}.cdn.cache_policies",
+    )
+    yield from _reference(
+        doc,
+        (*base, "logs", "bucket"),
+        cdn["logs"]["bucket"],
+        buckets,
+        "bucket",
+        "$.object_storage.buckets",
+    )
+    claimed: dict[str, str] = {}
+    for name, policy in policies.items():
+        path = (*base, "cache_policies", name)
+        if not policy["min_ttl"] <= policy["default_ttl"] <= policy["max_ttl"]:
+            yield Problem(
+                "TTLs must satisfy min_ttl <= default_ttl <= max_ttl",
+                doc.locate(path),
+                format_json_path(path),
+            )
+        if policy["compress"] and policy["max_ttl"] == 0:
+            yield Problem(
+                "a policy that never caches cannot compress",
+                doc.locate((*path, "compress")),
+                format_json_path((*path, "compress")),
+                "CloudFront compresses only what it caches: set compress: false",
+            )
+        if name == cdn["default_cache_policy"] and "paths" in policy:
+            yield Problem(
+                "the default cache policy serves every path; it takes no `paths`",
+                doc.locate((*path, "paths")),
+                format_json_path((*path, "paths")),
+            )
+        for index, pattern in enumerate(policy.get("paths", ())):
+            if pattern in claimed:
+                yield Problem(
+                    f"path {pattern!r} is already served by cache policy {claimed[pattern]!r}",
+                    doc.locate((*path, "paths", index)),
+                    format_json_path((*path, "paths", index)),
+                )
+            claimed.setdefault(pattern, name)

@@ -11,7 +11,9 @@ from typing import Any
 
 from avion_workspace import localenv
 from avion_workspace.config.model import Platform
+from avion_workspace.render.cdn import cdn_templates
 from avion_workspace.render.charts import charts
+from avion_workspace.render.diagrams import diagrams
 from avion_workspace.render.infrastructure import infrastructure
 from avion_workspace.render.monitoring import monitoring
 from avion_workspace.render.plan import (
@@ -91,4 +93,6 @@ RENDERERS: tuple[Renderer, ...] = (
     monitoring,
     workflows,
     service_scaffolding,
+    cdn_templates,
+    diagrams,
 )

@@ -81,6 +81,8 @@ _COMMENT_STYLES: dict[str, tuple[str, str]] = {
     ".gotmpl": ("{{/*", "*/}}"),
     ".sql": ("--", ""),
     ".md": ("<!--", "-->"),
+    # XML forbids "--" inside a comment: render/diagrams.py writes the header's first line only.
+    ".svg": ("<!--", "-->"),
 }
 _NAMED_STYLES: dict[str, tuple[str, str]] = {"Dockerfile": _HASH, "Makefile": _HASH}
 

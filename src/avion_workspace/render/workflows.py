@@ -194,6 +194,21 @@ def build_job(
         *_setup_steps(pipeline, job, base, env_platform),
         *(_task_step(s) for s in job.steps),
     ]
+    if job.artifact is not None:
+        upload: dict[str, Any] = {
+            "name": job.artifact.name,
+            "path": job.artifact.path,
+            "if-no-files-found": "error",
+        }
+        if job.artifact.retention_days is not None:
+            upload["retention-days"] = job.artifact.retention_days
+        out["steps"].append(
+            {
+                "name": f"Publish {job.artifact.name}",
+                "uses": pipeline.action("upload-artifact").ref,
+                "with": upload,
+            }
+        )
     return out
 
 

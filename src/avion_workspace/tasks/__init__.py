@@ -155,6 +155,8 @@ _NAMESPACES = (
     "migrate",
     "service",
     "tools",
+    "cdn",
+    "k8s",
 )
 # Top-level tasks (inv setup, inv doctor, ...) live in :mod:`.root`.
 

@@ -22,6 +22,7 @@ from avion_config.secret import Secret
 T = TypeVar("T")
 
 DEFAULT_SECRETS_DIR = Path("/run/secrets")
+"""Where secret files are read from unless ``AVION_SECRETS_DIR`` says otherwise (Docker and Kubernetes mount them here)."""
 SECRETS_DIR_ENV = "AVION_SECRETS_DIR"  # pragma: allowlist secret
 """Environment variable that moves the secrets directory (e.g. for local runs and tests)."""
 

@@ -11,6 +11,7 @@ M = TypeVar("M", bound=Message[Any])
 R = TypeVar("R")
 
 Handler = Callable[[M], Awaitable[Any]]
+"""Handles one message type and returns its result (``None`` for most commands)."""
 Next = Callable[[Message[Any]], Awaitable[Any]]
 """Calls the rest of the chain (the next middleware, finally the handler)."""
 Middleware = Callable[[Message[Any], Next], Awaitable[Any]]

@@ -122,39 +122,52 @@ class ErrorRegistry:
 INVALID_ARGUMENT = ErrorCode(
     "INVALID_ARGUMENT", 400, GrpcStatus.INVALID_ARGUMENT, "The request is malformed."
 )
+"""The request is malformed: HTTP 400, gRPC ``INVALID_ARGUMENT``."""
 VALIDATION_FAILED = ErrorCode(
     "VALIDATION_FAILED", 422, GrpcStatus.INVALID_ARGUMENT, "The request breaks a rule."
 )
+"""The request is well-formed but breaks a rule: HTTP 422, gRPC ``INVALID_ARGUMENT``."""
 UNAUTHENTICATED = ErrorCode(
     "UNAUTHENTICATED", 401, GrpcStatus.UNAUTHENTICATED, "No valid credentials."
 )
+"""No valid credentials: HTTP 401, gRPC ``UNAUTHENTICATED``."""
 PERMISSION_DENIED = ErrorCode(
     "PERMISSION_DENIED", 403, GrpcStatus.PERMISSION_DENIED, "Not allowed for this caller."
 )
+"""The caller may not do this: HTTP 403, gRPC ``PERMISSION_DENIED``."""
 NOT_FOUND = ErrorCode("NOT_FOUND", 404, GrpcStatus.NOT_FOUND, "The resource does not exist.")
+"""The resource does not exist: HTTP 404, gRPC ``NOT_FOUND``."""
 ALREADY_EXISTS = ErrorCode(
     "ALREADY_EXISTS", 409, GrpcStatus.ALREADY_EXISTS, "The resource exists already."
 )
+"""The resource exists already: HTTP 409, gRPC ``ALREADY_EXISTS``."""
 CONFLICT = ErrorCode("CONFLICT", 409, GrpcStatus.ABORTED, "A concurrent change won; retry.")
+"""A concurrent change won; retry: HTTP 409, gRPC ``ABORTED``."""
 FAILED_PRECONDITION = ErrorCode(
     "FAILED_PRECONDITION",
     412,
     GrpcStatus.FAILED_PRECONDITION,
     "The system is not in the state the operation needs.",
 )
+"""The system is not in the state the operation needs: HTTP 412, gRPC ``FAILED_PRECONDITION``."""
 RATE_LIMITED = ErrorCode(
     "RATE_LIMITED", 429, GrpcStatus.RESOURCE_EXHAUSTED, "Too many requests; slow down."
 )
+"""Too many requests; slow down: HTTP 429, gRPC ``RESOURCE_EXHAUSTED``."""
 INTERNAL = ErrorCode("INTERNAL", 500, GrpcStatus.INTERNAL, "An unexpected failure.")
+"""An unexpected failure: HTTP 500, gRPC ``INTERNAL``."""
 NOT_IMPLEMENTED = ErrorCode(
     "NOT_IMPLEMENTED", 501, GrpcStatus.UNIMPLEMENTED, "The operation is not implemented."
 )
+"""The operation is not implemented: HTTP 501, gRPC ``UNIMPLEMENTED``."""
 UNAVAILABLE = ErrorCode(
     "UNAVAILABLE", 503, GrpcStatus.UNAVAILABLE, "A dependency is unavailable; retry later."
 )
+"""A dependency is unavailable; retry later: HTTP 503, gRPC ``UNAVAILABLE``."""
 DEADLINE_EXCEEDED = ErrorCode(
     "DEADLINE_EXCEEDED", 504, GrpcStatus.DEADLINE_EXCEEDED, "The operation took too long."
 )
+"""The operation took too long: HTTP 504, gRPC ``DEADLINE_EXCEEDED``."""
 
 STANDARD_CODES: tuple[ErrorCode, ...] = (
     INVALID_ARGUMENT,
@@ -171,6 +184,7 @@ STANDARD_CODES: tuple[ErrorCode, ...] = (
     UNAVAILABLE,
     DEADLINE_EXCEEDED,
 )
+"""Every standard code above, registered in ``REGISTRY`` at import."""
 
 REGISTRY = ErrorRegistry(STANDARD_CODES)
 """The process-wide registry, preloaded with :data:`STANDARD_CODES`."""

@@ -35,6 +35,7 @@ Around: TypeAlias = (
 )
 
 REQUEST_ID_METADATA_KEY = "x-request-id"
+"""The gRPC metadata key carrying the request ID (as the ``X-Request-ID`` header does over HTTP)."""
 
 
 class AroundInterceptor(grpc.aio.ServerInterceptor, ABC):

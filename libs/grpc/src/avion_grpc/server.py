@@ -11,7 +11,9 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 HEALTH_SERVICE_NAME: str = health_pb2.DESCRIPTOR.services_by_name["Health"].full_name
+"""The standard gRPC health service's full name (``grpc.health.v1.Health``)."""
 DEFAULT_ADDRESS = "[::]:9090"
+"""Where a service's gRPC server listens unless told otherwise: every interface, port 9090."""
 
 
 class GrpcServer:

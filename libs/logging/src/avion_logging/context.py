@@ -10,7 +10,9 @@ from contextlib import contextmanager
 import structlog
 
 REQUEST_ID_KEY = "request_id"
+"""The log event key holding the current request ID."""
 TRACE_ID_KEY = "trace_id"
+"""The log event key holding the current trace ID (from the W3C ``traceparent``)."""
 
 _TRACEPARENT = re.compile(r"[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}")
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:/+=-]{1,128}")

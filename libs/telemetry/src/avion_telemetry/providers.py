@@ -24,6 +24,7 @@ from prometheus_client import CollectorRegistry, make_asgi_app, start_http_serve
 from avion_telemetry.settings import TelemetrySettings
 
 SERVICE_NAMESPACE = "avion"
+"""The OpenTelemetry ``service.namespace`` of every Avion service."""
 
 
 def build_resource(config: TelemetrySettings) -> Resource:

@@ -1,0 +1,1 @@
+"""The documentation site: API reference pages from the libraries, and the docstring rule."""
