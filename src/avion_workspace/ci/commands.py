@@ -109,7 +109,7 @@ class CommandLines:
 
     def line_problem(self, line: str) -> str | None:
         try:
-            tokens = shlex.split(line)
+            tokens = shlex.split(line, comments=True)
         except ValueError as exc:
             return f"cannot parse {line!r}: {exc}"
         return self.problem(tokens)

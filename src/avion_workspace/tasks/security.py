@@ -9,13 +9,18 @@ from invoke.tasks import task
 from avion_workspace.tasks.optional import OptionalPositionalTask
 
 
-@task
-def install(c: Context) -> None:
+@task(
+    klass=OptionalPositionalTask,
+    positional=["names"],
+    help={"names": "install only what these scans need: `secrets`, `bandit,audit` (default: all)"},
+)
+def install(c: Context, names: str | None = None) -> None:
     """Install the pinned scanners (.tools/venvs), helm and checkov; instant when present."""
     from avion_workspace.boundary import guarded
     from avion_workspace.ci.cli import run_security_install
+    from avion_workspace.tasks.optional import split_names
 
-    guarded(run_security_install)
+    guarded(lambda: run_security_install(split_names(names)))
 
 
 @task(
