@@ -142,6 +142,11 @@ def _reference(
 
 def semantic_problems(doc: Document) -> Iterator[Problem]:
     """Checks on a schema-valid document: references resolve, names and ports are unique."""
+    for check in _SEMANTIC_CHECKS:
+        yield from check(doc)
+
+
+def _reference_problems(doc: Document) -> Iterator[Problem]:
     data = doc.data
     databases = data["postgres"]["databases"]
     namespaces = data["redis"]["namespaces"]
@@ -201,7 +206,6 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
                 format_json_path(("environments", env_name)),
                 "add `cluster: <name>` (the cluster CI deploys to)",
             )
-    yield from _port_problems(doc)
 
 
 def _claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
@@ -242,10 +246,28 @@ def _port_problems(doc: Document) -> Iterator[Problem]:
         )
 
 
+_SEMANTIC_CHECKS = (_reference_problems, _port_problems)
+
+
+def _semantic_alongside(doc: Document, schema: list[Problem]) -> Iterator[Problem]:
+    """Each semantic check whose data the schema problems leave readable, beside them."""
+    reported = {p.json_path for p in schema}
+    for check in _SEMANTIC_CHECKS:
+        found: list[Problem] = []
+        try:
+            found.extend(p for p in check(doc) if p.json_path not in reported)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            continue  # this check reads data the schema problems already explain
+        yield from found
+
+
 def check_document(doc: Document, validator: jsonschema.Draft202012Validator) -> list[Problem]:
+    """Schema problems, and the semantic problems that can be found beside them: all at once."""
     problems = list(_schema_problems(doc, validator))
     if not problems:
         problems.extend(semantic_problems(doc))
+    else:
+        problems.extend(_semantic_alongside(doc, problems))
     return problems
 
 
