@@ -208,7 +208,7 @@ def _reference_problems(doc: Document) -> Iterator[Problem]:
             )
 
 
-def _claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
+def claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
     for component in ("postgres", "redis", "object_storage", "search"):
         yield data[component]["local_port"], component, (component, "local_port")
     if "local_console_port" in data["object_storage"]:
@@ -226,7 +226,7 @@ def _claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
 
 def _port_problems(doc: Document) -> Iterator[Problem]:
     owners: dict[int, str] = {}
-    for port, what, path in _claimed_ports(doc.data):
+    for port, what, path in claimed_ports(doc.data):
         if port in owners:
             yield Problem(
                 f"port {port} of {what} is already claimed by {owners[port]}",
@@ -271,8 +271,11 @@ def check_document(doc: Document, validator: jsonschema.Draft202012Validator) ->
     return problems
 
 
-def load_config(config_dir: Path) -> ConfigSet:
-    """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem."""
+def load_config(config_dir: Path, *, local_override: Document | None = None) -> ConfigSet:
+    """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem.
+
+    ``local_override`` (this machine's, see :mod:`.override`) is merged onto ``local`` last.
+    """
     base_path = config_dir / BASE_FILE
     schema_path = config_dir / SCHEMA_FILE
     if not schema_path.is_file():
@@ -310,8 +313,10 @@ def load_config(config_dir: Path) -> ConfigSet:
                 )
         for env in declared:
             doc = merge_documents(base, overlays[env]) if env in overlays else base
+            if env == "local" and local_override is not None:
+                doc = merge_documents(doc, local_override)
             effective[env] = doc
-            if env in overlays:
+            if env in overlays or (env == "local" and local_override is not None):
                 problems.extend(check_document(doc, validator))
     if problems:
         raise ConfigError.from_problems(problems)
