@@ -12,6 +12,7 @@ from typing import Any
 from avion_workspace import localenv
 from avion_workspace.config.model import Platform
 from avion_workspace.render.charts import charts
+from avion_workspace.render.docs import docs
 from avion_workspace.render.infrastructure import infrastructure
 from avion_workspace.render.plan import (
     PLATFORM_SOURCE,
@@ -89,4 +90,5 @@ RENDERERS: tuple[Renderer, ...] = (
     infrastructure,
     workflows,
     service_scaffolding,
+    docs,
 )
