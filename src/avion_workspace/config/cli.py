@@ -16,6 +16,15 @@ from avion_workspace.workspace import resolve_config_dir
 def run_validate(config_dir: str | None) -> None:
     cdir = resolve_config_dir(config_dir)
     config = load_config(cdir, local_override=load_override(cdir))
+    root = cdir.parent
+    if (root / "tasks.py").is_file():  # the workspace's own config: its services' team files
+        from avion_workspace.config.model import build_platform
+        from avion_workspace.services.completeness import team_file_problems
+
+        local = build_platform(config.effective["local"].data, "local")
+        problems = team_file_problems(root, local, config.base)
+        if problems:
+            raise ConfigError.from_problems(problems)
     data = config.base.data
     print(
         f"config OK: {len(data['services'])} services, {len(data['postgres']['databases'])} databases, "

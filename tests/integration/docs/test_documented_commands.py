@@ -11,7 +11,6 @@ conftest.py).
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -22,22 +21,13 @@ import pytest
 from avion_workspace.ci.commands import CommandLines
 from avion_workspace.docblocks import Block, workspace_blocks
 from tests.integration.docs.ledger import LEDGER, Entry
+from tests.integration.docs.workspace_copy import copy_workspace, run
 from tests.support import ROOT
 
 pytestmark = pytest.mark.integration
 
 BLOCKS = workspace_blocks(ROOT)
 BLOCK_TIMEOUT = 600  # a generous bound for one block (a render, a scaffold), never a speed claim
-
-
-def _files(root: Path) -> list[str]:
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return [name for name in listed.decode().split("\0") if name and (root / name).is_file()]
 
 
 @pytest.fixture(scope="session")
@@ -51,26 +41,9 @@ def fixture_workspaces(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Pa
 
 
 def fixture_workspace(cache: dict[str, Path], factory: pytest.TempPathFactory, doc: str) -> Path:
-    """A temp copy of this checkout (tracked and new files), one per doc."""
+    """A temp copy of this checkout, one per doc (its blocks run in order in it)."""
     if doc not in cache:
-        copy = factory.mktemp("ws")
-        for name in _files(ROOT):
-            target = copy / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(ROOT / name, target, follow_symlinks=False)
-        for shared in (".venv", ".tools"):
-            if (ROOT / shared).exists():
-                (copy / shared).symlink_to(ROOT / shared)
-        # A clone-like history: one commit, which is also origin/main.
-        git = ["git", "-c", "user.name=docs", "-c", "user.email=docs@avion.invalid"]
-        for argv in (
-            ["init", "-q", "-b", "main"],
-            ["add", "-A"],
-            ["commit", "-q", "--no-verify", "-m", "fixture"],
-            ["update-ref", "refs/remotes/origin/main", "HEAD"],
-        ):
-            subprocess.run([*git, *argv], cwd=copy, check=True, capture_output=True)
-        cache[doc] = copy
+        cache[doc] = copy_workspace(factory.mktemp("ws"))
     return cache[doc]
 
 
@@ -89,14 +62,6 @@ def libs_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=True,
     )
     return venv / "bin" / "python"
-
-
-def _env(workspace: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    bins = [str(ROOT / ".venv" / "bin"), str(ROOT / ".tools" / "bin")]
-    env["PATH"] = os.pathsep.join([*bins, env.get("PATH", "")])
-    env.pop("VIRTUAL_ENV", None)
-    return env
 
 
 def _check_lines(block: Block, lines: CommandLines) -> None:
@@ -127,15 +92,7 @@ def test_documented_block(
         if block.kind == "shell":
             workspace = fixture_workspace(fixture_workspaces, tmp_path_factory, block.source)
             for line, command in block.commands():
-                result = subprocess.run(
-                    ["bash", "-e", "-o", "pipefail", "-c", command],
-                    cwd=workspace,
-                    env=_env(workspace),
-                    capture_output=True,
-                    text=True,
-                    timeout=BLOCK_TIMEOUT,
-                    check=False,
-                )
+                result = run(workspace, command, timeout=BLOCK_TIMEOUT)
                 LEDGER.commands += 1
                 assert result.returncode == 0, (
                     f"{block.source}:{line}: `{command}` exited {result.returncode}\n"
