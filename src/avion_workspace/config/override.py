@@ -9,7 +9,7 @@ It never reaches ``inv render``: committed generated files are the same on every
 Only ``local_*`` settings may be overridden (``postgres.local_port``,
 ``object_storage.local_console_port``, ``services.auth.local_ports.http``, ...): anything else
 would make one machine's platform differ from everyone's. ``AVION_LOCAL_OVERRIDE=path`` names
-another file (CI, tests, a second checkout).
+another file (CI, a second checkout); ``AVION_LOCAL_OVERRIDE=off`` ignores any (the tests).
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ EXAMPLE = "postgres:\n  local_port: 55432\n"
 def override_path(config_dir: Path) -> Path | None:
     """The override file in effect: ``$AVION_LOCAL_OVERRIDE``, else config/local.override.yaml."""
     named = os.environ.get(ENV_VAR)
+    if named == "off":
+        return None
     if named:
         path = Path(named)
         if not path.is_file():
