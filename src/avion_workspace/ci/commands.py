@@ -108,8 +108,39 @@ class CommandLines:
         return None if check is None else check(tokens[1:])
 
     def line_problem(self, line: str) -> str | None:
+        """Check every ``inv``/``nox`` command of a shell line (``a && b | c; d`` are four)."""
+        lexer = shlex.shlex(line, posix=True, punctuation_chars=True)
+        lexer.whitespace_split = True
+        lexer.commenters = "#"
         try:
-            tokens = shlex.split(line, comments=True)
+            tokens = list(lexer)
         except ValueError as exc:
             return f"cannot parse {line!r}: {exc}"
-        return self.problem(tokens)
+        for command in _commands(tokens):
+            why = self.problem(command)
+            if why is not None:
+                return why
+        return None
+
+
+_SEPARATORS = {"&&", "||", ";", "|", "&", "(", ")"}
+_REDIRECTS = {">", ">>", "<", "2>", "&>", ">&", "2>&1"}
+
+
+def _commands(tokens: Sequence[str]) -> list[list[str]]:
+    """Simple commands of a tokenized shell line: split on operators, without redirections and
+    leading ``NAME=value`` assignments."""
+    commands: list[list[str]] = [[]]
+    skip_next = False
+    for token in tokens:
+        if skip_next:
+            skip_next = False
+        elif token in _SEPARATORS:
+            commands.append([])
+        elif token in _REDIRECTS:
+            skip_next = True
+        elif not commands[-1] and "=" in token and token.split("=", 1)[0].isidentifier():
+            continue
+        else:
+            commands[-1].append(token)
+    return [c for c in commands if c]

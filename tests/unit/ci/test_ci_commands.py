@@ -32,6 +32,9 @@ def lines() -> CommandLines:
         "nox -s tests -- tests/unit",
         ".venv/bin/inv render --check",
         "git status",  # not a task runner: not this checker's business
+        "inv config.validate && inv render --check   # a comment",
+        "NEEDS='{\"unit\": {}}' inv ci.gate",
+        "inv tools.list > tools.txt",
     ],
 )
 def test_accepted_lines(lines: CommandLines, line: str) -> None:
@@ -47,6 +50,8 @@ def test_accepted_lines(lines: CommandLines, line: str) -> None:
         ("inv deploy --env", "needed value"),
         ("nox -s no-such-session", "no nox session 'no-such-session'"),
         ("nox --no-such-option", "unrecognized arguments: --no-such-option"),
+        ("inv render && inv render --nope", "No idea what '--nope' is"),
+        ("echo x | nox -s nope", "no nox session 'nope'"),
     ],
 )
 def test_refused_lines(lines: CommandLines, line: str, message: str) -> None:
