@@ -102,6 +102,30 @@ def blocks(text: str, source: str) -> Iterator[Block]:
         index = end + 1
 
 
+_INLINE = re.compile(r"`((?:\.venv/bin/)?(?:inv|nox) [^`]+)`")
+# Spans with these are patterns, not commands: `inv tools.install [NAME]`, `inv infra.up / down`.
+_PLACEHOLDERS = ("[", "<", "...", "…", " / ", "*")
+
+
+def inline_commands(text: str) -> Iterator[tuple[int, str]]:
+    """(line, command) of each inline `inv …`/`nox …` code span outside fenced blocks."""
+    fence: str | None = None
+    for number, line in enumerate(text.splitlines(), 1):
+        match = _FENCE.match(line)
+        if match is not None:
+            if fence is None:
+                fence = match["fence"]
+            elif line.strip().startswith(fence):
+                fence = None
+            continue
+        if fence is not None:
+            continue
+        for span in _INLINE.finditer(line):
+            command = span.group(1)
+            if not any(mark in command for mark in _PLACEHOLDERS):
+                yield number, command
+
+
 def _mark_before(lines: list[str], index: int) -> str | None:
     previous = index - 1
     while previous >= 0 and not lines[previous].strip():

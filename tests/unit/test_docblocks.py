@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from avion_workspace.docblocks import blocks, doc_files
+from avion_workspace.docblocks import blocks, doc_files, inline_commands
 
 DOC = """# Title
 
@@ -70,3 +70,16 @@ def test_doc_files_are_globbed(tmp_path: Path) -> None:
         (tmp_path / name).write_text("x\n")
     names = [p.relative_to(tmp_path).as_posix() for p in doc_files(tmp_path)]
     assert names == ["README.md", "docs/a.md", "docs/runbooks/b.md", "libs/x/README.md"]
+
+
+def test_inline_commands_outside_fences_without_placeholders() -> None:
+    text = (
+        "Run `inv render --check`, or `nox -s lint` and `inv tools.install [NAME]`.\n"
+        "```sh\n`inv inside --a-fence`\n```\n"
+        "Then `.venv/bin/inv config.validate` (not `git status`).\n"
+    )
+    assert list(inline_commands(text)) == [
+        (1, "inv render --check"),
+        (1, "nox -s lint"),
+        (5, ".venv/bin/inv config.validate"),
+    ]

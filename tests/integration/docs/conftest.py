@@ -22,6 +22,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         f"not-runnable: {counts['shell', 'marked'] + counts['python', 'marked']}; "
         f"failed: {counts['shell', 'failed'] + counts['python', 'failed']}"
     )
+    if LEDGER.inline:
+        write(f"parsed: {LEDGER.inline} inline `inv`/`nox` commands in prose")
     for entry in LEDGER.entries:
         if entry.outcome == "marked":
             write(f"  not-runnable {entry.label}: {entry.reason}")

@@ -17,6 +17,7 @@ class Entry:
 class Ledger:
     entries: list[Entry] = field(default_factory=list)
     commands: int = 0
+    inline: int = 0  # inline `inv …`/`nox …` spans parsed
 
 
 LEDGER = Ledger()

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from avion_workspace.ci.commands import CommandLines
-from avion_workspace.docblocks import Block, workspace_blocks
+from avion_workspace.docblocks import Block, doc_files, inline_commands, workspace_blocks
 from tests.integration.docs.ledger import LEDGER, Entry
 from tests.integration.docs.workspace_copy import copy_workspace, run
 from tests.support import ROOT
@@ -124,3 +124,19 @@ def test_the_docs_have_blocks_to_check() -> None:
     sources = {b.source for b in BLOCKS}
     assert "README.md" in sources
     assert any(s.startswith("libs/") for s in sources)
+
+
+def test_every_inline_command_in_the_docs_parses(command_lines: CommandLines) -> None:
+    """`inv …`/`nox …` in prose must name real tasks and flags (a bare `inv deploy` that names a
+    task without its required argument is a mention, not a command, and passes)."""
+    problems = []
+    checked = 0
+    for path in doc_files(ROOT):
+        for line, command in inline_commands(path.read_text(encoding="utf-8")):
+            checked += 1
+            why = command_lines.line_problem(command)
+            if why is not None and "did not receive required positional arguments" not in why:
+                problems.append(f"{path.relative_to(ROOT)}:{line}: `{command}` {why}")
+    assert checked, "no inline commands found: did the docs or the parser change?"
+    assert not problems, "\n".join(problems)
+    LEDGER.inline = checked
