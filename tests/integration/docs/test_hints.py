@@ -8,12 +8,13 @@ an ``inv`` task that no case here runs must be listed in EXEMPT with the reason.
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from tests.integration.docs.workspace_copy import copy_workspace, run
-from tests.support import ROOT, in_ci
+from tests.support import ROOT, unavailable
 
 pytestmark = pytest.mark.integration
 
@@ -130,8 +131,8 @@ def test_a_missing_scanner_then_inv_security_install(tmp_path: Path) -> None:
 
 
 def test_a_missing_tool_then_inv_tools_install(tmp_path: Path) -> None:
-    if not in_ci() and not (ROOT / ".tools" / "bin" / "actionlint").exists():
-        pytest.skip("builds actionlint with go; runs where the Go toolchain is set up (CI)")
+    if shutil.which("go") is None:
+        unavailable("go is not installed: `inv tools.install` builds actionlint with it")
     workspace = copy_workspace(tmp_path / "ws", share_tools=False)
     _fails_with_hint(workspace, "inv ci.check-workflows", "run `inv tools.install actionlint`")
     _succeeds(workspace, "inv tools.install actionlint")
