@@ -8,11 +8,13 @@ an ``inv`` task that no case here runs must be listed in EXEMPT with the reason.
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from pathlib import Path
 
 import pytest
 
+from tests.integration.conftest import Database
 from tests.integration.docs.workspace_copy import copy_workspace, run
 from tests.support import ROOT, unavailable
 
@@ -26,7 +28,6 @@ EXEMPT = {
     "doctor": "reports this machine's prerequisites; tests/unit/infra/test_doctor.py",
     "charts.install-tools": "installs checkov (hundreds of MB); CI's security stage installs it",
     "charts.lint": "runs helm, kubernetes-validate and checkov over every chart; tests/integration/charts",
-    "migrate.up": "needs a database; tests/integration/migrate",
     "migrate.fix": "renumbers after a merge; tests/unit/migrate/test_create_fix.py",
 }
 HINTED_TASK = re.compile(r"`?inv ([a-z][a-z0-9.-]*)")
@@ -42,7 +43,14 @@ def _hinted_tasks() -> dict[str, list[str]]:
     return found
 
 
-EXERCISED = {"render", "service.new", "security.install", "migrate.create", "tools.install"}
+EXERCISED = {
+    "render",
+    "service.new",
+    "security.install",
+    "migrate.create",
+    "migrate.up",
+    "tools.install",
+}
 
 
 def test_every_hinted_task_is_exercised_or_exempt() -> None:
@@ -137,3 +145,19 @@ def test_a_missing_tool_then_inv_tools_install(tmp_path: Path) -> None:
     _fails_with_hint(workspace, "inv ci.check-workflows", "run `inv tools.install actionlint`")
     _succeeds(workspace, "inv tools.install actionlint")
     _succeeds(workspace, "inv ci.check-workflows")
+
+
+def test_migrate_without_a_selection_then_the_example_against_a_real_database(
+    workspace: Path, fresh_database: Database
+) -> None:
+    _fails_with_hint(
+        workspace,
+        "inv migrate.up",
+        "e.g. inv migrate.up --service auth, or --dir services/auth/migrations --dsn URL",
+    )
+    dsn = shlex.quote(fresh_database.dsn)
+    _succeeds(workspace, f"inv migrate.up --dir services/auth/migrations --dsn {dsn}")
+    status = _succeeds(workspace, f"inv migrate.status --dir services/auth/migrations --dsn {dsn}")
+    assert "00001_create_users.sql" in status
+    assert ": version 2" in status.splitlines()[0], status
+    assert "pending" not in status.lower(), status
