@@ -3,7 +3,8 @@
 Each ```sh / ```bash / ```console block of README.md, docs/**, config/, workflows/, libs/* and
 services/* READMEs (globbed: new docs are picked up) runs in a fixture workspace — a temp copy
 of this checkout sharing its .venv and .tools — one doc's blocks in order, in one copy. Each
-```python block runs as a program against the common libraries. A block that cannot run here
+```python block runs as a program against the common libraries; a block using
+``$DATABASE_URL`` gets a real, empty PostgreSQL database. A block that cannot run here
 is preceded by ``<!-- not-runnable: <reason> -->``; it is still checked: every ``inv``/``nox``
 line in it must parse with invoke's and nox's own parsers. The run ends with the counts (see
 conftest.py).
@@ -91,8 +92,11 @@ def test_documented_block(
             return
         if block.kind == "shell":
             workspace = fixture_workspace(fixture_workspaces, tmp_path_factory, block.source)
+            extra: dict[str, str] = {}
+            if "$DATABASE_URL" in block.text:  # a real, empty PostgreSQL database for the block
+                extra["DATABASE_URL"] = request.getfixturevalue("fresh_database").dsn
             for line, command in block.commands():
-                result = run(workspace, command, timeout=BLOCK_TIMEOUT)
+                result = run(workspace, command, timeout=BLOCK_TIMEOUT, extra_env=extra)
                 LEDGER.commands += 1
                 assert result.returncode == 0, (
                     f"{block.source}:{line}: `{command}` exited {result.returncode}\n"

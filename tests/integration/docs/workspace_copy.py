@@ -52,11 +52,13 @@ def shell_env(workspace: Path) -> dict[str, str]:
     return env
 
 
-def run(workspace: Path, command: str, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+def run(
+    workspace: Path, command: str, timeout: float = 900, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         ["bash", "-e", "-o", "pipefail", "-c", command],
         cwd=workspace,
-        env=shell_env(workspace),
+        env={**shell_env(workspace), **(extra_env or {})},
         capture_output=True,
         text=True,
         timeout=timeout,
