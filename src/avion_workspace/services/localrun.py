@@ -25,8 +25,22 @@ from avion_workspace.services.pyenv import ServicesEnv
 
 LOCALHOST = "127.0.0.1"
 STOP_TIMEOUT = 30.0
-# The local trace receiver (avion_telemetry.receiver) inv run starts beside the services.
+# The local trace receiver (avion_telemetry.receiver) inv run starts beside the services, on
+# 4317 (OTLP/gRPC's port) or $AVION_OTLP_PORT.
 OTLP_PORT = 4317
+
+
+def otlp_port() -> int:
+    value = os.environ.get("AVION_OTLP_PORT", "")
+    if not value:
+        return OTLP_PORT
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise AvionError(
+            f"AVION_OTLP_PORT={value!r} is not a port", hint="unset it, or give 1-65535"
+        )
+    return int(value)
+
+
 TRACES_FILE = Path(".avion") / "traces" / "spans.jsonl"
 
 
@@ -42,7 +56,7 @@ def local_env(
         f"{p}GRPC_PORT": str(service.local_grpc_port),
         f"{p}LOG_FORMAT": "console",
         "OTEL_SERVICE_NAME": service.name,
-        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{host}:{OTLP_PORT}",
+        "OTEL_EXPORTER_OTLP_ENDPOINT": f"http://{host}:{otlp_port()}",
         "OTEL_EXPORTER_OTLP_INSECURE": "true",
         "DEPLOYMENT_ENVIRONMENT": platform.environment.name,
         "PYTHONUNBUFFERED": "1",
@@ -97,10 +111,11 @@ def start_trace_receiver(root: Path, env: ServicesEnv) -> subprocess.Popen[bytes
     from avion_workspace.infra.ports import port_is_free
     from avion_workspace.infra.probes import Retry, wait_until
 
-    if not port_is_free(OTLP_PORT, LOCALHOST):
-        print(f"traces: to the OTLP receiver already on {LOCALHOST}:{OTLP_PORT}", file=sys.stderr)
+    port = otlp_port()
+    if not port_is_free(port, LOCALHOST):
+        print(f"traces: to the OTLP receiver already on {LOCALHOST}:{port}", file=sys.stderr)
         return None
-    argv = [str(env.python), "-m", "avion_telemetry.receiver", "--port", str(OTLP_PORT)]
+    argv = [str(env.python), "-m", "avion_telemetry.receiver", "--port", str(port)]
     receiver = subprocess.Popen(
         [*argv, "--out", str(root / TRACES_FILE)], cwd=root, stdout=subprocess.DEVNULL
     )
@@ -108,11 +123,11 @@ def start_trace_receiver(root: Path, env: ServicesEnv) -> subprocess.Popen[bytes
     def listening() -> None:
         if receiver.poll() is not None:
             raise AvionError(f"the trace receiver exited with status {receiver.returncode}")
-        if port_is_free(OTLP_PORT, LOCALHOST):
+        if port_is_free(port, LOCALHOST):
             raise ConnectionError("not listening yet")
 
     wait_until("trace receiver", listening, retry=Retry(timeout=30.0))
-    print(f"traces: {TRACES_FILE} (OTLP/gRPC on {LOCALHOST}:{OTLP_PORT})", file=sys.stderr)
+    print(f"traces: {TRACES_FILE} (OTLP/gRPC on {LOCALHOST}:{port})", file=sys.stderr)
     return receiver
 
 
