@@ -103,8 +103,10 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff and every pre-commit hook over the whole tree."""
-    session.install("pre-commit", "ruff")
+    """ruff and every pre-commit hook over the whole tree (installing the pinned secrets scanner)."""
+    session.install("-e", ".", "pre-commit", "ruff==0.17.6")
+    # The detect-secrets hook runs `inv security.secrets`: its pinned scanner, instant when present.
+    session.run("inv", "security.install", "secrets")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
     session.run("pre-commit", "run", "--all-files", "--show-diff-on-failure")

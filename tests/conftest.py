@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,12 @@ from tests.support import ROOT
 # No deadlines anywhere: the machine is shared and timing is never what a property asserts.
 settings.register_profile("avion", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("avion")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Hermetic: this machine's config/local.override.yaml (ports moved for its own stack) must
+    # not change what the tests see; tests of the override point at their own files.
+    os.environ["AVION_LOCAL_OVERRIDE"] = "off"
 
 
 @pytest.fixture(scope="session")

@@ -130,11 +130,11 @@ def run_gate(variable: str) -> None:
     print(f"all {len(needs)} required jobs passed or were skipped")
 
 
-def run_security_install() -> None:
+def run_security_install(scans: list[str] | None = None) -> None:
     from avion_workspace.ci.security import install_all
 
     root = find_root()
-    for label, path, fresh in install_all(root):
+    for label, path, fresh in install_all(root, scans=scans or ()):
         print(f"{'installed' if fresh else 'present  '} {label:26} -> {_display(root, path)}")
 
 

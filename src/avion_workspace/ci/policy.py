@@ -1,7 +1,9 @@
 """The workflow policy: what every GitHub workflow in the workspace must respect.
 
 - every ``run:`` line calls ``inv`` or ``nox``, or is one of the bootstrap lines that install
-  the workspace itself (listed in workflows/pipeline.yaml);
+  the workspace itself (listed in workflows/pipeline.yaml); ``inv ci.check-workflows`` also
+  parses each such line with invoke's and nox's own parsers (:mod:`.commands`), so a task
+  argument the task does not accept fails here, not in the job;
 - no ``${{ }}`` expression inside ``run:`` (values reach scripts through ``env:``);
 - no shell operators or command substitution in ``run:``: one task per line;
 - read-only ``permissions:`` at the top, explicit ``permissions:`` on every job, and
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import re
 import shlex
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import yaml
@@ -33,17 +35,24 @@ _PINNED = re.compile(r"^[A-Za-z0-9_.-]+/[A-Za-z0-9_./-]+@[0-9a-f]{40}$")
 _PIN_COMMENT = re.compile(r"#\s*v?\d")
 _EXPRESSION = "${{"
 
+# Why an argv would fail to parse (invoke's and nox's own parsers; see ci/commands.py), or None.
+ArgvCheck = Callable[[Sequence[str]], "str | None"]
+
 
 def normalize_command(command: str) -> str:
     return " ".join(command.split())
 
 
 def command_problem(
-    command: str, bootstrap: Iterable[str] = (), tasks: Collection[str] | None = None
+    command: str,
+    bootstrap: Iterable[str] = (),
+    tasks: Collection[str] | None = None,
+    argv_check: ArgvCheck | None = None,
 ) -> str | None:
     """Why one (already joined) shell line breaks the policy, or None when it is fine.
 
-    With ``tasks`` (the workspace's task names), an ``inv`` line must name an existing task.
+    With ``tasks`` (the workspace's task names), an ``inv`` line must name an existing task;
+    with ``argv_check``, the whole line must parse as the task runner would parse it.
     """
     line = normalize_command(command)
     if not line or line.startswith("#"):
@@ -78,6 +87,10 @@ def command_problem(
         name = next((t for t in tokens[1:] if not t.startswith("-")), None)
         if name is not None and name not in tasks:
             return f"{line!r} calls `inv {name}`, which is not a workspace task (see `inv --list`)"
+    if argv_check is not None:
+        why = argv_check(tokens)
+        if why is not None:
+            return f"{line!r} would fail: {why}"
     return None
 
 
@@ -99,11 +112,14 @@ def script_lines(script: str) -> Iterator[tuple[int, str]]:
 
 
 def script_problems(
-    script: str, bootstrap: Iterable[str] = (), tasks: Collection[str] | None = None
+    script: str,
+    bootstrap: Iterable[str] = (),
+    tasks: Collection[str] | None = None,
+    argv_check: ArgvCheck | None = None,
 ) -> Iterator[tuple[int, str]]:
     allowed = tuple(bootstrap)
     for offset, line in script_lines(script):
-        message = command_problem(line, allowed, tasks)
+        message = command_problem(line, allowed, tasks, argv_check)
         if message is not None:
             yield offset, message
 
@@ -156,12 +172,18 @@ class _Node:
 
 class _Checker:
     def __init__(
-        self, text: str, source: str, bootstrap: Iterable[str], tasks: Collection[str] | None
+        self,
+        text: str,
+        source: str,
+        bootstrap: Iterable[str],
+        tasks: Collection[str] | None,
+        argv_check: ArgvCheck | None = None,
     ) -> None:
         self.lines = text.splitlines()
         self.source = source
         self.bootstrap = tuple(bootstrap)
         self.tasks = tasks
+        self.argv_check = argv_check
         self.problems: list[Problem] = []
 
     def add(self, node: _Node, path: str, message: str, hint: str | None = None) -> None:
@@ -298,12 +320,16 @@ class _Checker:
         first = node.line + (
             1 if isinstance(node.node, ScalarNode) and node.node.style in ("|", ">") else 0
         )
-        for offset, message in script_problems(script, self.bootstrap, self.tasks):
+        for offset, message in script_problems(script, self.bootstrap, self.tasks, self.argv_check):
             self.problems.append(Problem(message, Location(self.source, first + offset), path))
 
 
 def workflow_problems(
-    text: str, source: str, bootstrap: Iterable[str] = (), tasks: Collection[str] | None = None
+    text: str,
+    source: str,
+    bootstrap: Iterable[str] = (),
+    tasks: Collection[str] | None = None,
+    argv_check: ArgvCheck | None = None,
 ) -> list[Problem]:
     """Every policy problem of one workflow file, located."""
     try:
@@ -314,17 +340,20 @@ def workflow_problems(
         return [Problem(f"YAML syntax error: {exc.problem}", loc)]
     if root is None:
         return [Problem("the workflow is empty", Location(source, 1, 1))]
-    checker = _Checker(text, source, bootstrap, tasks)
+    checker = _Checker(text, source, bootstrap, tasks, argv_check)
     checker.check(_Node(root))
     return checker.problems
 
 
 def files_problems(
-    files: Mapping[str, str], bootstrap: Iterable[str] = (), tasks: Collection[str] | None = None
+    files: Mapping[str, str],
+    bootstrap: Iterable[str] = (),
+    tasks: Collection[str] | None = None,
+    argv_check: ArgvCheck | None = None,
 ) -> list[Problem]:
     """Policy problems of several workflows (``{source name: text}``); none hides another."""
     allowed = tuple(bootstrap)
     problems: list[Problem] = []
     for source, text in sorted(files.items()):
-        problems.extend(workflow_problems(text, source, allowed, tasks))
+        problems.extend(workflow_problems(text, source, allowed, tasks, argv_check))
     return problems

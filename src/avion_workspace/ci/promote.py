@@ -52,10 +52,30 @@ def check_tags(from_tag: str, to_tag: str) -> None:
         )
 
 
-def _digest(crane: Path, reference: str, root: Path, runner: Runner) -> str | None:
+# What a registry answers for a tag or repository that does not exist (OCI distribution spec
+# error codes, as crane prints them); anything else is an error to show as it is.
+_NOT_FOUND = ("MANIFEST_UNKNOWN", "NAME_UNKNOWN", "404 Not Found")
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    digest: str | None = None
+    error: str | None = None  # the registry client's own words, when it was not "not found"
+
+
+def _lookup(crane: Path, reference: str, root: Path, runner: Runner) -> _Lookup:
     result = runner([str(crane), "digest", reference], cwd=root)
     digest = result.stdout.strip()
-    return digest if result.ok and _DIGEST.match(digest) else None
+    if result.ok and _DIGEST.match(digest):
+        return _Lookup(digest=digest)
+    output = result.output
+    if not result.ok and not any(marker in output for marker in _NOT_FOUND):
+        return _Lookup(error=output or f"crane exited {result.returncode}")
+    return _Lookup()
+
+
+def _digest(crane: Path, reference: str, root: Path, runner: Runner) -> str | None:
+    return _lookup(crane, reference, root, runner).digest
 
 
 def promote_images(
@@ -68,10 +88,21 @@ def promote_images(
 ) -> list[Promotion]:
     """Tag every service's ``from_tag`` digest as ``to_tag``; all digests are resolved first."""
     check_tags(from_tag, to_tag)
-    digests = {
-        service: _digest(crane, f"{repo}:{from_tag}", root, runner)
+    lookups = {
+        service: _lookup(crane, f"{repo}:{from_tag}", root, runner)
         for service, repo in repositories.items()
     }
+    errors = {service: found.error for service, found in lookups.items() if found.error}
+    if errors:
+        details = "\n".join(
+            f"  {service} ({repositories[service]}:{from_tag}): {error}"
+            for service, error in errors.items()
+        )
+        raise PromotionError(
+            f"the registry could not be asked about {len(errors)} of {len(repositories)} images; nothing was tagged:\n{details}",
+            hint="the registry client's message is above: check the registry host and network, and the credentials `docker login` wrote",
+        )
+    digests = {service: found.digest for service, found in lookups.items()}
     missing = [service for service, digest in digests.items() if digest is None]
     if missing:
         raise PromotionError(

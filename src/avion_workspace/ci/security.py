@@ -136,8 +136,10 @@ def require_wheel_tool(root: Path, name: str) -> Path:
     tool = WHEEL_TOOLS[name]
     exe = installed_executable(root, tool)
     if exe is None:
+        scans = ",".join(scan for scan, (tools, _) in SCANS.items() if name in tools)
         raise ToolMissing(
-            f"{name} ({tool.requirement}) is not installed", hint="run `inv security.install`"
+            f"{name} ({tool.requirement}) is not installed",
+            hint=f"run `inv security.install {scans}`",
         )
     return exe
 
@@ -473,31 +475,47 @@ def tool_present(tools_root: Path, name: str) -> bool:
     return find_tool(tools_root, name) is not None
 
 
-def install_all(root: Path, runner: Runner = run_command) -> list[tuple[str, Path, bool]]:
-    """Every tool the scans need: the wheels here, helm and the chart checks' checkov."""
+def install_all(
+    root: Path, runner: Runner = run_command, scans: Sequence[str] = ()
+) -> list[tuple[str, Path, bool]]:
+    """Every tool the named scans need (all scans when empty): wheels, helm, checkov."""
     from avion_workspace.deploy.tools import install_checkov
 
+    _check_scan_names(scans)
+    needed = {tool for name in (scans or SCANS) for tool in SCANS[name][0]}
     done = [
-        (tool.requirement, *install_wheel_tool(root, tool, runner)) for tool in WHEEL_TOOLS.values()
+        (tool.requirement, *install_wheel_tool(root, tool, runner))
+        for tool in WHEEL_TOOLS.values()
+        if tool.name in needed
     ]
-    helm, fresh = install_tool(root, "helm")
-    done.append((f"helm {TOOLS['helm'].version}", helm, fresh))
-    checkov, fresh = install_checkov(root)
-    done.append(("checkov (chart checks)", checkov, fresh))
+    if "helm" in needed:
+        helm, fresh = install_tool(root, "helm")
+        done.append((f"helm {TOOLS['helm'].version}", helm, fresh))
+    if "checkov" in needed:
+        checkov, fresh = install_checkov(root)
+        done.append(("checkov (chart checks)", checkov, fresh))
     return done
 
 
-def run_scans(ctx: ScanContext, names: Sequence[str]) -> list[ScanResult]:
-    """Run the named scans (all when empty); every tool is checked up front."""
-    chosen = list(names) or list(SCANS)
-    unknown = [n for n in chosen if n not in SCANS]
+def _check_scan_names(names: Sequence[str]) -> None:
+    unknown = [n for n in names if n not in SCANS]
     if unknown:
         raise AvionError(
             f"unknown scan(s): {', '.join(unknown)}", hint=f"scans: {', '.join(SCANS)}"
         )
+
+
+def run_scans(ctx: ScanContext, names: Sequence[str]) -> list[ScanResult]:
+    """Run the named scans (all when empty); every tool is checked up front."""
+    _check_scan_names(names)
+    chosen = list(names) or list(SCANS)
     missing = sorted(
         {tool for n in chosen for tool in SCANS[n][0] if not tool_present(ctx.tools_root, tool)}
     )
     if missing:
-        raise ToolMissing(f"not installed: {', '.join(missing)}", hint="run `inv security.install`")
+        lacking = [n for n in chosen if set(SCANS[n][0]) & set(missing)]
+        raise ToolMissing(
+            f"not installed: {', '.join(missing)}",
+            hint=f"run `inv security.install {','.join(lacking)}`",
+        )
     return [SCANS[name][1](ctx) for name in chosen]

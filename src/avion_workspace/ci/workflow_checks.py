@@ -47,11 +47,17 @@ def workspace_task_names() -> frozenset[str]:
 def policy_check(root: Path, files: list[Path]) -> CheckResult:
     bootstrap = load_pipeline(root).bootstrap
     texts = {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8") for path in files}
-    problems = policy.files_problems(texts, bootstrap, workspace_task_names())
+    from avion_workspace.ci.commands import CommandLines
+
+    problems = policy.files_problems(
+        texts, bootstrap, workspace_task_names(), CommandLines(root).problem
+    )
     if problems:
         return CheckResult("policy", False, f"{len(problems)} problem(s)", tuple(problems))
     return CheckResult(
-        "policy", True, f"{len(files)} workflows: every run step is a task, actions pinned"
+        "policy",
+        True,
+        f"{len(files)} workflows: every run step is a task invoke/nox accepts, actions pinned",
     )
 
 

@@ -18,8 +18,16 @@ def load_platforms(config_dir: Path) -> dict[str, Platform]:
 
 
 def load_platform(config_dir: Path, env: str = "local") -> Platform:
-    """The platform model of one environment; a :class:`ConfigError` names unknown ones."""
-    config = load_config(config_dir)
+    """The platform model of one environment; a :class:`ConfigError` names unknown ones.
+
+    ``local`` includes this machine's override (config/local.override.yaml): this is what the
+    local stack, ``.env`` and ``inv run`` use. Rendering goes through :func:`load_platforms`,
+    which never reads it.
+    """
+    from avion_workspace.config.override import load_override
+
+    override = load_override(config_dir) if env == "local" else None
+    config = load_config(config_dir, local_override=override)
     if env not in config.effective:
         raise ConfigError(
             f"unknown environment {env!r}",

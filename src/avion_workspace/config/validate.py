@@ -238,6 +238,11 @@ RESERVED_SERVICE_NAMES = frozenset(
 
 def semantic_problems(doc: Document) -> Iterator[Problem]:
     """Checks on a schema-valid document: references resolve, names and ports are unique."""
+    for check in _SEMANTIC_CHECKS:
+        yield from check(doc)
+
+
+def _reference_problems(doc: Document) -> Iterator[Problem]:
     data = doc.data
     databases = data["postgres"]["databases"]
     namespaces = data["redis"]["namespaces"]
@@ -304,10 +309,9 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
                 format_json_path(("environments", env_name)),
                 "add `cluster: <name>` (the cluster CI deploys to)",
             )
-    yield from _port_problems(doc)
 
 
-def _claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
+def claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
     for component in ("postgres", "redis", "object_storage", "search"):
         yield data[component]["local_port"], component, (component, "local_port")
     if "local_console_port" in data["object_storage"]:
@@ -325,7 +329,7 @@ def _claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
 
 def _port_problems(doc: Document) -> Iterator[Problem]:
     owners: dict[int, str] = {}
-    for port, what, path in _claimed_ports(doc.data):
+    for port, what, path in claimed_ports(doc.data):
         if port in owners:
             yield Problem(
                 f"port {port} of {what} is already claimed by {owners[port]}",
@@ -345,7 +349,23 @@ def _port_problems(doc: Document) -> Iterator[Problem]:
         )
 
 
+_SEMANTIC_CHECKS = (_reference_problems, _port_problems)
+
+
+def _semantic_alongside(doc: Document, schema: list[Problem]) -> Iterator[Problem]:
+    """Each semantic check whose data the schema problems leave readable, beside them."""
+    reported = {p.json_path for p in schema}
+    for check in _SEMANTIC_CHECKS:
+        found: list[Problem] = []
+        try:
+            found.extend(p for p in check(doc) if p.json_path not in reported)
+        except (KeyError, TypeError, AttributeError, ValueError, IndexError):
+            continue  # this check reads data the schema problems already explain
+        yield from found
+
+
 def check_document(doc: Document, validator: jsonschema.Draft202012Validator) -> list[Problem]:
+    """Schema problems, and the semantic problems that can be found beside them: all at once."""
     try:
         problems = list(_schema_problems(doc, validator))
     except Exception:
@@ -356,11 +376,16 @@ def check_document(doc: Document, validator: jsonschema.Draft202012Validator) ->
         raise diagnosis from None
     if not problems:
         problems.extend(semantic_problems(doc))
+    else:
+        problems.extend(_semantic_alongside(doc, problems))
     return problems
 
 
-def load_config(config_dir: Path) -> ConfigSet:
-    """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem."""
+def load_config(config_dir: Path, *, local_override: Document | None = None) -> ConfigSet:
+    """Load and validate ``config_dir``; raise :class:`ConfigError` listing every problem.
+
+    ``local_override`` (this machine's, see :mod:`.override`) is merged onto ``local`` last.
+    """
     base_path = config_dir / BASE_FILE
     schema_path = config_dir / SCHEMA_FILE
     for folder in (config_dir, config_dir / SCHEMA_FILE.parent, config_dir / ENVIRONMENTS_DIR):
@@ -410,8 +435,10 @@ def load_config(config_dir: Path) -> ConfigSet:
                 )
         for env in declared:
             doc = merge_documents(base, overlays[env]) if env in overlays else base
+            if env == "local" and local_override is not None:
+                doc = merge_documents(doc, local_override)
             effective[env] = doc
-            if env in overlays:
+            if env in overlays or (env == "local" and local_override is not None):
                 doc_problems = check_document(doc, validator)
                 problems.extend(doc_problems)
             else:

@@ -222,11 +222,17 @@ def run_status(config_dir: str | None, *, as_json: bool) -> None:
 
 
 def run_logs(component: str | None, config_dir: str | None, *, lines: int) -> None:
+    """One component's log tail, or every component's (``None`` or ``all``) under a header."""
+    every = component in (None, "", "all")
+    if not every and component not in COMPONENTS:
+        raise InfraError(
+            f"unknown component {component!r}", hint=f"one of {', '.join(COMPONENTS)} or all"
+        )
     ws = Workspace.load(config_dir)
     backend, _ = _backend(ws)
-    for name in [component] if component else list(COMPONENTS):
+    for name in list(COMPONENTS) if every else [str(component)]:
         text = backend.logs(name, lines)
-        if component is None:
+        if every:
             print(f"==> {name} <==")
         print(text)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +96,21 @@ class ComposeProject:
             if spec.service == name:
                 return spec
         raise KeyError(name)
+
+    def with_host_ports(self, remap: Mapping[int, int]) -> ComposeProject:
+        """The project with published host ports moved (``{committed: this machine's}``)."""
+        if not remap:
+            return self
+        services = tuple(
+            replace(
+                spec,
+                ports=tuple(
+                    replace(b, host_port=remap.get(b.host_port, b.host_port)) for b in spec.ports
+                ),
+            )
+            for spec in self.services
+        )
+        return replace(self, services=services)
 
 
 def interpolate(value: str, env: Mapping[str, str], where: str) -> str:

@@ -33,6 +33,15 @@ from avion_workspace.infra.stack import (
 
 # Component name → compose service name.
 SERVICES = {"postgres": "postgres", "redis": "redis", "s3": "minio", "search": "meilisearch"}
+COMPONENT_OF = {service: component for component, service in SERVICES.items()}
+
+
+def _logs_hint(spec: ContainerSpec) -> str:
+    """``inv infra.logs`` with the component name it accepts (s3, not the minio container)."""
+    component = COMPONENT_OF.get(spec.service)
+    return f"see `inv infra.logs {component}`" if component else "see `inv infra.logs`"
+
+
 CONFIG_HASH_LABEL = "com.docker.compose.config-hash"
 NANOSECONDS = 1_000_000_000
 # Image pulls happen before waiting; this bounds how long containers take to turn healthy.
@@ -195,7 +204,7 @@ class DockerBackend:
             if health == "exited":
                 raise InfraError(
                     f"container {spec.name} exited; its last log lines:\n{self._tail(container, 15)}",
-                    hint=f"inv infra.logs {spec.service}",
+                    hint=_logs_hint(spec),
                 )
             if health not in ("healthy", "none"):
                 raise ConnectionError(f"container health is {health}")
@@ -215,7 +224,7 @@ class DockerBackend:
         if result.get("StatusCode") != 0:
             raise InfraError(
                 f"{spec.service} failed with exit code {result.get('StatusCode')}:\n{self._tail(container, 20)}",
-                hint=f"inv infra.logs {spec.service}",
+                hint=_logs_hint(spec),
             )
         reporter.done(spec.service, "done")
 

@@ -97,7 +97,10 @@ def make_backend(
         raise InfraError(
             f"{compose} does not exist", hint="run `inv render` (or `inv setup`) to generate it"
         )
+    from avion_workspace.config.override import host_port_remap
+
     project = load_compose(compose.read_text(encoding="utf-8"), creds.env, root)
+    project = project.with_host_ports(host_port_remap(root / "config"))  # this machine's ports
     return DockerBackend(connect_docker(), project, Endpoints.of(platform))
 
 

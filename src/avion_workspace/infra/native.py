@@ -182,7 +182,9 @@ class ProcessComponent:
                 f"{self.name}: {self.binary_name} not found", hint=self.how_to_get
             )
         for port in self.ports():
-            ensure_port_free(self.name, port, self.endpoints.host)
+            console = self.name == "s3" and port == self.endpoints.s3_console
+            setting = ("object_storage", "local_console_port") if console else None
+            ensure_port_free(self.name, port, self.endpoints.host, setting=setting)
         env = {**os.environ, **self.extra_env()}
         spawn_detached(
             self.argv(binary), log=self.log_file(), cwd=self.base, env=env, pid_file=self.pid_file

@@ -115,18 +115,44 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
-def ensure_port_free(component: str, port: int, host: str = "127.0.0.1") -> None:
-    """Raise :class:`PortBusy` naming the holder when ``port`` cannot be listened on."""
+# The config setting of each stack component's port (its section is not always its name).
+PORT_SETTINGS = {
+    "postgres": ("postgres", "local_port"),
+    "redis": ("redis", "local_port"),
+    "s3": ("object_storage", "local_port"),
+    "search": ("search", "local_port"),
+}
+
+
+def move_port_hint(component: str, port: int, setting: tuple[str, ...] | None = None) -> str:
+    """How to give ``component`` another port on this machine only (the git-ignored override)."""
+    path = setting or PORT_SETTINGS.get(component, (component, "local_port"))
+    suggestion = (
+        port + 10000 if port + 10000 < 65536 and port_is_free(port + 10000) else free_port()
+    )
+    lines = [f"{'  ' * depth}{key}:" for depth, key in enumerate(path[:-1])]
+    lines.append(f"{'  ' * (len(path) - 1)}{path[-1]}: {suggestion}")
+    snippet = "\n".join(f"      {line}" for line in lines)
+    return (
+        f"stop that process, or move {component} on this machine only: put\n{snippet}\n"
+        "    in config/local.override.yaml (git-ignored; the committed generated files stay as they are)"
+    )
+
+
+def ensure_port_free(
+    component: str, port: int, host: str = "127.0.0.1", *, setting: tuple[str, ...] | None = None
+) -> None:
+    """Raise :class:`PortBusy` naming the holder when ``port`` cannot be listened on.
+
+    ``setting`` is the config path of that port when it is not the component's ``local_port``.
+    """
     if port_is_free(port, host):
         return
     holders = port_holders(port)
     held_by = ", ".join(h.describe() for h in holders) or "a process this user cannot see"
     raise PortBusy(
         f"{component} cannot start: port {port} is in use by {held_by}",
-        hint=(
-            "stop that process, or give the component another port in "
-            "config/environments/local.yaml (e.g. postgres.local_port)"
-        ),
+        hint=move_port_hint(component, port, setting),
     )
 
 

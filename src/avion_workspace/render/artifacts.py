@@ -14,6 +14,7 @@ from avion_workspace.config.model import Platform
 from avion_workspace.render.cdn import cdn_templates
 from avion_workspace.render.charts import charts
 from avion_workspace.render.diagrams import diagrams
+from avion_workspace.render.docs import docs
 from avion_workspace.render.infrastructure import infrastructure
 from avion_workspace.render.monitoring import monitoring
 from avion_workspace.render.plan import (
@@ -95,4 +96,5 @@ RENDERERS: tuple[Renderer, ...] = (
     service_scaffolding,
     cdn_templates,
     diagrams,
+    docs,
 )

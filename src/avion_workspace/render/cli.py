@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from avion_workspace.render import plan_for
 from avion_workspace.render.writer import apply_plan, check_plan
 from avion_workspace.workspace import find_root, resolve_config_dir
@@ -9,7 +11,9 @@ from avion_workspace.workspace import find_root, resolve_config_dir
 
 def run_render(config_dir: str | None, *, check: bool, force: bool) -> None:
     root = find_root()
-    plan = plan_for(resolve_config_dir(config_dir))
+    cdir = resolve_config_dir(config_dir)
+    plan = plan_for(cdir)
+    _require_team_files(root, cdir)
     if check:
         check_plan(root, plan)
         print(f"render check OK: {len(plan)} generated files are current")
@@ -28,3 +32,18 @@ def run_render(config_dir: str | None, *, check: bool, force: bool) -> None:
         )
     else:
         print(f"nothing to do: {len(plan)} generated files are current")
+
+
+def _require_team_files(root: Path, config_dir: Path) -> None:
+    """A service in config without its team's files is an error naming `inv service.new NAME`."""
+    from avion_workspace.config import load_platform
+    from avion_workspace.config.loader import load_file
+    from avion_workspace.config.validate import BASE_FILE
+    from avion_workspace.errors import ConfigError
+    from avion_workspace.services.completeness import team_file_problems
+
+    problems = team_file_problems(
+        root, load_platform(config_dir, "local"), load_file(config_dir / BASE_FILE)
+    )
+    if problems:
+        raise ConfigError.from_problems(problems)

@@ -45,13 +45,15 @@ def run_new(
         search=search,
     )
     report = new_service(root, spec, config_dir=resolve_config_dir(config_dir))
+    verb = "completed" if report.existing else "added"
     print(
-        f"added service {report.name}: database {report.database}, "
+        f"{verb} service {report.name}: database {report.database}, "
         f"local ports http {report.http_port} / grpc {report.grpc_port}"
     )
+    changed = "" if report.existing else " (config/platform.yaml changed: review and commit it)"
     print(
         f"rendered {len(report.rendered.created)} new and {len(report.rendered.updated)} "
-        "updated generated files (config/platform.yaml changed: review and commit it)"
+        f"updated generated files{changed}"
     )
     for path in report.team_files:
         print(f"created   {path}  (yours: never rewritten)")

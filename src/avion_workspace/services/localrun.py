@@ -27,6 +27,23 @@ from avion_workspace.services.pyenv import ServicesEnv
 
 LOCALHOST = "127.0.0.1"
 STOP_TIMEOUT = 30.0
+# The local trace receiver (avion_telemetry.receiver) inv run starts beside the services, on
+# 4317 (OTLP/gRPC's port) or $AVION_OTLP_PORT.
+OTLP_PORT = 4317
+
+
+def otlp_port() -> int:
+    value = os.environ.get("AVION_OTLP_PORT", "")
+    if not value:
+        return OTLP_PORT
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise AvionError(
+            f"AVION_OTLP_PORT={value!r} is not a port", hint="unset it, or give 1-65535"
+        )
+    return int(value)
+
+
+TRACES_FILE = Path(".avion") / "traces" / "spans.jsonl"
 
 
 def local_env(
@@ -82,12 +99,44 @@ def local_env(
     names = {var.key: var.env for var in variables(service_spec(service))}
     env = {names[key]: value for key, value in values.items()}
     env |= {names[key]: credentials[source] for key, source in secrets.items()}
+    # OpenTelemetry's own variables (read by the SDK): spans to the local receiver, in plaintext.
+    env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://{host}:{otlp_port()}"
+    env["OTEL_EXPORTER_OTLP_INSECURE"] = "true"
     env["PYTHONUNBUFFERED"] = "1"
     return env
 
 
 def serve_argv(env: ServicesEnv, service: Service) -> list[str]:
     return [str(env.python), "-m", service.package, "serve"]
+
+
+def start_trace_receiver(root: Path, env: ServicesEnv) -> subprocess.Popen[bytes] | None:
+    """Start the local OTLP receiver unless something already listens on its port.
+
+    Spans go to ``.avion/traces/spans.jsonl``. ``None``: another receiver (a second ``inv run``,
+    or the developer's own collector) already listens there and gets the spans.
+    """
+    from avion_workspace.infra.ports import port_is_free
+    from avion_workspace.infra.probes import Retry, wait_until
+
+    port = otlp_port()
+    if not port_is_free(port, LOCALHOST):
+        print(f"traces: to the OTLP receiver already on {LOCALHOST}:{port}", file=sys.stderr)
+        return None
+    argv = [str(env.python), "-m", "avion_telemetry.receiver", "--port", str(port)]
+    receiver = subprocess.Popen(
+        [*argv, "--out", str(root / TRACES_FILE)], cwd=root, stdout=subprocess.DEVNULL
+    )
+
+    def listening() -> None:
+        if receiver.poll() is not None:
+            raise AvionError(f"the trace receiver exited with status {receiver.returncode}")
+        if port_is_free(port, LOCALHOST):
+            raise ConnectionError("not listening yet")
+
+    wait_until("trace receiver", listening, retry=Retry(timeout=30.0))
+    print(f"traces: {TRACES_FILE} (OTLP/gRPC on {LOCALHOST}:{port})", file=sys.stderr)
+    return receiver
 
 
 def _pump(name: str, width: int, stream: object, lock: threading.Lock) -> None:
@@ -116,12 +165,19 @@ def run_services(
                 process.send_signal(signal.SIGTERM)
 
     previous = signal.signal(signal.SIGTERM, stop_all)
+    own_collector = "OTEL_EXPORTER_OTLP_ENDPOINT" in os.environ  # the developer's choice wins
+    receiver = None if own_collector else start_trace_receiver(root, env)
     try:
         for service in services:
+            service_env = {**os.environ, **environments[service.name]}
+            if own_collector:
+                service_env["OTEL_EXPORTER_OTLP_ENDPOINT"] = os.environ[
+                    "OTEL_EXPORTER_OTLP_ENDPOINT"
+                ]
             process = subprocess.Popen(
                 serve_argv(env, service),
                 cwd=root / service_dir(service.name),
-                env={**os.environ, **environments[service.name]},
+                env=service_env,
                 stdout=subprocess.PIPE if prefixed else None,
                 stderr=subprocess.STDOUT if prefixed else None,
             )
@@ -146,6 +202,9 @@ def run_services(
         _wait_all(processes, STOP_TIMEOUT)
         for pump in pumps:
             pump.join(timeout=2)
+        if receiver is not None:
+            receiver.terminate()
+            receiver.wait(timeout=STOP_TIMEOUT)
         signal.signal(signal.SIGTERM, previous)
     if exited is not None:
         name, code = exited

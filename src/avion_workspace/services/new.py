@@ -37,6 +37,7 @@ class NewServiceReport:
     database: str
     rendered: ApplyReport
     team_files: tuple[str, ...]
+    existing: bool = False  # already in config: only its missing team files were created
 
 
 def _validated_copy(config_dir: Path, new_text: str, new_name: str) -> RenderContext:
@@ -76,6 +77,9 @@ def _validated_copy(config_dir: Path, new_text: str, new_name: str) -> RenderCon
 def new_service(root: Path, new: NewService, *, config_dir: Path | None = None) -> NewServiceReport:
     config_dir = config_dir or root / "config"
     current = load_config(config_dir)
+    repaired = _complete_existing(root, config_dir, new.name)
+    if repaired is not None:
+        return repaired
     check_new_service(new, current.base)
     base_path = config_dir / BASE_FILE
     relative_inside(root, base_path, what="configuration file")
@@ -96,3 +100,26 @@ def new_service(root: Path, new: NewService, *, config_dir: Path | None = None) 
     platform = context.local
     team = create_team_files(root, platform, platform.services[new.name])
     return NewServiceReport(new.name, http, grpc, new.database, rendered, tuple(team))
+
+
+def _complete_existing(root: Path, config_dir: Path, name: str) -> NewServiceReport | None:
+    """A service already in config without its team files: render, create them; else None."""
+    from avion_workspace.config import load_platforms
+    from avion_workspace.services.completeness import services_without_team_files
+
+    platforms = load_platforms(config_dir)
+    platform = platforms["local"]
+    if name not in services_without_team_files(root, platform):
+        return None
+    service = platform.services[name]
+    rendered = apply_plan(root, build_plan(RenderContext(platforms)))
+    team = create_team_files(root, platform, service)
+    return NewServiceReport(
+        name,
+        service.local_http_port,
+        service.local_grpc_port,
+        service.database or "",
+        rendered,
+        tuple(team),
+        existing=True,
+    )

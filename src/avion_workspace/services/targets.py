@@ -105,7 +105,8 @@ def pinned_hadolint(root: Path) -> Path:
     found = find_tool(root, "hadolint")
     if found is None:
         raise ToolMissing(
-            "hadolint is not installed", hint="run `inv security.install` (the pinned hadolint)"
+            "hadolint is not installed",
+            hint="run `inv security.install hadolint` (the pinned hadolint)",
         )
     return found
 

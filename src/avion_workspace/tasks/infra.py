@@ -6,6 +6,8 @@ from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
+from avion_workspace.tasks.optional import OptionalPositionalTask
+
 _CONFIG_HELP = {"config_dir": "configuration folder (default: <workspace>/config)"}
 
 
@@ -50,9 +52,10 @@ def status(c: Context, json: bool = False, config_dir: str | None = None) -> Non
 
 
 @task(
+    klass=OptionalPositionalTask,
     positional=["component"],
     help={
-        "component": "postgres, redis, s3 or search (default: all)",
+        "component": "postgres, redis, s3, search or all (default: all)",
         "lines": "how many lines",
         **_CONFIG_HELP,
     },

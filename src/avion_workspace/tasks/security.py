@@ -6,23 +6,37 @@ from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
+from avion_workspace.tasks.optional import OptionalPositionalTask
 
-@task
-def install(c: Context) -> None:
+
+@task(
+    klass=OptionalPositionalTask,
+    positional=["names"],
+    help={"names": "install only what these scans need: `secrets`, `bandit,audit` (default: all)"},
+)
+def install(c: Context, names: str | None = None) -> None:
     """Install the pinned scanners (.tools/venvs), helm and checkov; instant when present."""
     from avion_workspace.boundary import guarded
     from avion_workspace.ci.cli import run_security_install
+    from avion_workspace.tasks.optional import split_names
 
-    guarded(run_security_install)
+    guarded(lambda: run_security_install(split_names(names)))
 
 
-@task(positional=["names"], iterable=["names"], help={"names": "scans to run (default: all)"})
-def scan(c: Context, names: list[str] | None = None) -> None:
+@task(
+    klass=OptionalPositionalTask,
+    positional=["names"],
+    help={
+        "names": "scans to run: `inv security.scan bandit`, `--names bandit`; several: `bandit,audit` (default: all)"
+    },
+)
+def scan(c: Context, names: str | None = None) -> None:
     """Run every security scan (audit bandit secrets hadolint checkov zizmor); report all, then fail."""
     from avion_workspace.boundary import guarded
     from avion_workspace.ci.cli import run_security_scan
+    from avion_workspace.tasks.optional import split_names
 
-    guarded(lambda: run_security_scan(names or []))
+    guarded(lambda: run_security_scan(split_names(names)))
 
 
 def _single(name: str, doc: str) -> object:

@@ -6,14 +6,23 @@ from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
+from avion_workspace.tasks.optional import OptionalPositionalTask
 
-@task(positional=["names"], iterable=["names"], help={"names": "tools to install (default: all)"})
-def install(c: Context, names: list[str] | None = None) -> None:
+
+@task(
+    klass=OptionalPositionalTask,
+    positional=["names"],
+    help={
+        "names": "tools to install: `inv tools.install helm`, `--names helm`; several: `helm,goose` (default: all)"
+    },
+)
+def install(c: Context, names: str | None = None) -> None:
     """Install pinned tools (goose, helm, actionlint, ...) into .tools/bin; instant when present."""
     from avion_workspace.boundary import guarded
+    from avion_workspace.tasks.optional import split_names
     from avion_workspace.tools_cli import run_install
 
-    guarded(lambda: run_install(names or []))
+    guarded(lambda: run_install(split_names(names)))
 
 
 @task(name="list")

@@ -87,3 +87,21 @@ def test_tags_are_checked_before_the_registry_is_asked(
 ) -> None:
     with pytest.raises(PromotionError, match=message):
         promote_images({"auth": "127.0.0.1:1/none/auth"}, from_tag, to_tag, crane, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("repository", "words"),
+    [
+        ("no-such-registry.invalid/avion/auth", "no-such-registry.invalid"),  # DNS
+        ("127.0.0.1:1/avion/auth", "connection refused"),  # nothing listening
+    ],
+)
+def test_a_registry_error_is_shown_as_the_client_said_it_not_as_a_missing_image(
+    crane: Path, tmp_path: Path, repository: str, words: str
+) -> None:
+    with pytest.raises(PromotionError) as caught:
+        promote_images({"auth": repository}, COMMIT, "v1.0.0", crane, tmp_path)
+    message = caught.value.message
+    assert message.startswith("the registry could not be asked about 1 of 1 images")
+    assert words in message
+    assert "no image built" not in message

@@ -262,6 +262,18 @@ def test_logs_show_the_server_output(
     assert "Ready to accept connections" in capsys.readouterr().out
 
 
+def test_infra_logs_as_typed_every_component_or_one(stack: Any) -> None:
+    for argv in (("infra.logs",), ("infra.logs", "all")):
+        every = inv(stack, *argv)
+        assert every.returncode == 0, every.stderr
+        for component in ("postgres", "redis", "s3", "search"):
+            assert f"==> {component} <==" in every.stdout
+    one = inv(stack, "infra.logs", "redis", "--lines", "200")
+    assert one.returncode == 0, one.stderr
+    assert "Ready to accept connections" in one.stdout
+    assert "==>" not in one.stdout
+
+
 def test_reset_asks_then_deletes_everything(stack: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(stack.root)
     monkeypatch.setattr("sys.stdin", io.StringIO(""))

@@ -18,7 +18,7 @@ from avion_workspace.infra.postgres import PostgresServer
 from avion_workspace.services.pyenv import ServicesEnv
 
 from .conftest import DB_PASSWORD, ROOT, RedisServer
-from .test_service_live import eventually, http_get
+from .test_service_live import GRPC_PROBE, eventually, grpc_probe, http_get
 
 pytestmark = pytest.mark.integration
 
@@ -72,7 +72,12 @@ def start_driver(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "AUTH_LOG_FORMAT": "json", "USER_LOG_FORMAT": "json"},
+        env={
+            **os.environ,
+            "AUTH_LOG_FORMAT": "json",
+            "USER_LOG_FORMAT": "json",
+            "AVION_OTLP_PORT": str(free_port()),  # never the machine's 4317
+        },
     )
 
 
@@ -98,11 +103,20 @@ def test_run_starts_a_service_ready_and_stops_it_on_sigterm(
     )
     try:
         assert eventually(lambda: http_get(http, "/readyz")[0] == 200, "auth ready under inv run")
+        probe = tmp_path / "probe.py"
+        probe.write_text(GRPC_PROBE)
+        assert grpc_probe(services_env, grpc, probe)["health"] == "SERVING"
         driver.send_signal(signal.SIGTERM)
         _, err = driver.communicate(timeout=60)
         assert driver.returncode == 0, err
         assert port_is_free(http)
         assert port_is_free(grpc)
+        # The gRPC call's span reached the local receiver inv run started (flushed on stop).
+        spans = tmp_path / "workspace" / ".avion" / "traces" / "spans.jsonl"
+        records = [json.loads(line) for line in spans.read_text().splitlines()]
+        assert any(
+            r["service"] == "auth" and r["name"] == "grpc.health.v1.Health/Check" for r in records
+        ), records
     finally:
         if driver.poll() is None:
             driver.kill()

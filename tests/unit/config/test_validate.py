@@ -216,3 +216,22 @@ def test_the_schema_itself_is_a_valid_draft_2020_12_schema() -> None:
 
     schema_file = Path(__file__).resolve().parents[3] / "config/schema/platform.schema.json"
     jsonschema.Draft202012Validator.check_schema(json.loads(schema_file.read_text()))
+def test_semantic_problems_are_reported_beside_schema_problems(edit: Edit) -> None:
+    edit("platform.yaml", "  local_port: 6379\n", "  local_port: 5432\n")  # semantic: port clash
+    cfg = edit(
+        "platform.yaml",
+        "    database: avion_auth_db\n",
+        "    database: avion_auth_db\n    databse: x\n",  # schema: unknown key
+    )
+    found = messages(cfg)
+    assert any("unknown key 'databse'" in m for m in found), found
+    assert any(
+        "$.redis.local_port: port 5432 of redis is already claimed by postgres" in m for m in found
+    ), found
+
+
+def test_a_semantic_check_whose_data_is_malformed_stays_quiet(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "  local_port: 6379\n", "  local_port: six\n")
+    found = messages(cfg)
+    assert len(found) == 1, found
+    assert "'six' is not of type 'integer'" in found[0]

@@ -123,3 +123,13 @@ def test_the_rendered_file_is_valid_against_the_compose_specification() -> None:
     # and the schema does catch a broken file
     document["services"]["redis"]["helthcheck"] = {"test": ["CMD", "true"]}  # a typo
     assert list(validator.iter_errors(document))
+
+
+def test_this_machines_ports_move_only_the_published_host_ports(env: dict[str, str]) -> None:
+    project = load_compose(COMPOSE, env, ROOT)
+    moved = project.with_host_ports({5432: 55432})
+    before = {b.container_port: b.host_port for b in project.service("postgres").ports}
+    after = {b.container_port: b.host_port for b in moved.service("postgres").ports}
+    assert before == {5432: 5432}
+    assert after == {5432: 55432}
+    assert moved.service("redis") == project.service("redis")

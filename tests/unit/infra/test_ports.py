@@ -67,7 +67,20 @@ def test_a_busy_port_is_reported_with_its_holder(listener: socket.socket) -> Non
     assert caught.value.message.startswith(
         f"redis cannot start: port {port} is in use by pid {os.getpid()} ("
     )
-    assert "local.yaml" in (caught.value.hint or "")
+    hint = caught.value.hint or ""
+    assert "move redis on this machine only" in hint
+    assert "      redis:\n        local_port: " in hint
+    assert "config/local.override.yaml" in hint
+
+
+def test_the_hint_names_the_setting_of_the_component_that_is_busy(listener: socket.socket) -> None:
+    port = listener.getsockname()[1]
+    with pytest.raises(PortBusy) as caught:
+        ensure_port_free("s3", port)
+    assert "      object_storage:\n        local_port: " in (caught.value.hint or "")
+    with pytest.raises(PortBusy) as caught:
+        ensure_port_free("s3", port, setting=("object_storage", "local_console_port"))
+    assert "        local_console_port: " in (caught.value.hint or "")
 
 
 def test_a_free_port_passes(listener: socket.socket) -> None:

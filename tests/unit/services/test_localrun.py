@@ -70,3 +70,12 @@ def test_missing_credentials_are_named_with_the_fix(
         "error: beta: the local credentials lack MINIO_ROOT_PASSWORD, MINIO_ROOT_USER\n"
         "hint: run `inv setup` to complete .env (existing values are kept)"
     )
+
+
+def test_inv_run_points_traces_at_the_local_receiver(
+    platform: Platform, credentials: dict[str, str]
+) -> None:
+    env = local_env(platform, platform.services["auth"], credentials)
+    assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4317"
+    assert env["OTEL_EXPORTER_OTLP_INSECURE"] == "true"
+    assert env["OTEL_SERVICE_NAME"] == "auth"

@@ -1,0 +1,19 @@
+"""``avion`` (and ``python -m avion_workspace``): the workspace's tasks, the same as ``inv``.
+
+``avion render --check`` is ``inv render --check``; it finds the workspace from the current
+directory like every task does.
+"""
+
+from __future__ import annotations
+
+
+def main() -> None:
+    from invoke.program import Program
+
+    from avion_workspace.tasks import build_namespace
+
+    Program(namespace=build_namespace(), name="avion", binary="avion", version="0.1.0").run()
+
+
+if __name__ == "__main__":
+    main()

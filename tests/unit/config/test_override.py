@@ -1,0 +1,83 @@
+"""This machine's override (config/local.override.yaml): the local stack moves, rendering does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from avion_workspace.config import load_platform, load_platforms
+from avion_workspace.config.override import ENV_VAR, OVERRIDE_FILE, host_port_remap
+from avion_workspace.errors import ConfigError
+from avion_workspace.render import plan_for
+
+OVERRIDE = """\
+postgres:
+  local_port: 55432
+object_storage:
+  local_console_port: 19001
+services:
+  auth:
+    local_ports: {http: 18101}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _no_env_override(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_VAR, raising=False)
+
+
+def test_the_local_environment_includes_the_override(config_copy: Path) -> None:
+    (config_copy / OVERRIDE_FILE).write_text(OVERRIDE)
+    local = load_platform(config_copy, "local")
+    assert local.postgres.local_port == 55432
+    assert local.object_storage.local_console_port == 19001
+    assert local.services["auth"].local_http_port == 18101
+    assert local.services["auth"].local_grpc_port == 9101  # merged, not replaced
+
+
+def test_rendering_never_sees_the_override(config_copy: Path) -> None:
+    before = dict(plan_for(config_copy).files)
+    (config_copy / OVERRIDE_FILE).write_text(OVERRIDE)
+    after = dict(plan_for(config_copy).files)
+    assert after == before
+    assert load_platforms(config_copy)["local"].postgres.local_port == 5432
+    assert load_platform(config_copy, "staging").postgres.local_port == 5432
+
+
+def test_only_local_settings_can_be_overridden(config_copy: Path) -> None:
+    (config_copy / OVERRIDE_FILE).write_text('postgres:\n  version: "16"\n  local_port: 55432\n')
+    with pytest.raises(ConfigError) as caught:
+        load_platform(config_copy, "local")
+    (problem,) = caught.value.problems
+    assert problem.render().startswith(f"{config_copy / OVERRIDE_FILE}:2:3: $.postgres.version:")
+    assert "only local_* settings" in problem.message
+
+
+def test_an_override_value_is_validated_and_located(config_copy: Path) -> None:
+    (config_copy / OVERRIDE_FILE).write_text("redis:\n  local_port: 5432\n")
+    with pytest.raises(ConfigError) as caught:
+        load_platform(config_copy, "local")
+    rendered = [p.render() for p in caught.value.problems]
+    assert any(
+        r.startswith(f"{config_copy / OVERRIDE_FILE}:2:15: $.redis.local_port: port 5432")
+        for r in rendered
+    ), rendered
+
+
+def test_the_environment_variable_names_another_file(
+    config_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    other = tmp_path / "mine.yaml"
+    other.write_text("search:\n  local_port: 17700\n")
+    monkeypatch.setenv(ENV_VAR, str(other))
+    assert load_platform(config_copy, "local").search.local_port == 17700
+    monkeypatch.setenv(ENV_VAR, str(tmp_path / "missing.yaml"))
+    with pytest.raises(ConfigError, match="names no file"):
+        load_platform(config_copy, "local")
+
+
+def test_the_docker_backend_moves_the_published_ports(config_copy: Path) -> None:
+    assert host_port_remap(config_copy) == {}
+    (config_copy / OVERRIDE_FILE).write_text(OVERRIDE)
+    assert host_port_remap(config_copy) == {5432: 55432, 9001: 19001, 8101: 18101}
