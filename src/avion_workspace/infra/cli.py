@@ -206,7 +206,14 @@ def run_status(config_dir: str | None, *, as_json: bool) -> None:
     backend, name = _backend(ws)
     statuses = backend.status()
     if as_json:
-        doc = status_document(ws.platform, statuses, ws.credentials(), Endpoints.of(ws.platform))
+        from avion_workspace.infra.versions import running_version
+
+        creds, endpoints = ws.credentials(), Endpoints.of(ws.platform)
+        versions = {
+            name: running_version(name, creds, endpoints) if status.ok else None
+            for name, status in statuses.items()
+        }
+        doc = status_document(ws.platform, statuses, creds, endpoints, versions)
         print(json.dumps(doc, indent=2))
         return
     console().print(status_table(statuses, name))

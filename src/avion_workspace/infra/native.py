@@ -36,7 +36,7 @@ from avion_workspace.infra.probes import (
     s3_probe,
     wait_until,
 )
-from avion_workspace.infra.processes import PidFile, spawn_detached, stop_process
+from avion_workspace.infra.processes import PidFile, program_name, spawn_detached, stop_process
 from avion_workspace.infra.redis_acl import acl_file_text, server_config_text
 from avion_workspace.infra.stack import (
     COMPONENTS,
@@ -123,6 +123,9 @@ class NativeComponent(Protocol):
 
     def detail(self) -> str: ...
 
+    def server_program(self) -> str:
+        """The program of the running server process (``postgres``, ``redis-server``, ...)."""
+
 
 class ProcessComponent:
     """A server we spawn ourselves and track with a pid file."""
@@ -175,6 +178,10 @@ class ProcessComponent:
     def detail(self) -> str:
         pid = self.pid_file.live_pid()
         return f"pid {pid}" if pid else ""
+
+    def server_program(self) -> str:
+        pid = self.pid_file.live_pid()
+        return program_name(pid) if pid else ""
 
     def start(self) -> None:
         binary = self.binary().path
@@ -347,7 +354,6 @@ class PostgresComponent:
     """
 
     name = "postgres"
-    server_program = "postgres"
 
     def __init__(
         self,
@@ -389,14 +395,6 @@ class PostgresComponent:
         if mismatch:
             return Binary(None, f"{mismatch}: {bin_dir}; {how}")
         return Binary(bin_dir / "postgres", how)
-
-    def version(self) -> str:
-        """The running server's ``server_version`` (e.g. ``17.10``)."""
-        import psycopg
-
-        with psycopg.connect(admin_dsn(self.creds, self.endpoints), connect_timeout=5) as conn:
-            row = conn.execute("SHOW server_version").fetchone()
-        return str(row[0]).split()[0] if row else ""
 
     def server(self, base: Path | None = None, **settings: str) -> Any:
         from avion_workspace.infra.postgres import PostgresServer
@@ -476,6 +474,16 @@ class PostgresComponent:
 
     def data_paths(self) -> list[Path]:
         return [self.base, self.base.with_name("postgres.initdb")]
+
+    def server_program(self) -> str:
+        """The postmaster's program, from the first line of ``postmaster.pid``."""
+        try:
+            pid = int(
+                (self.server().data_dir / "postmaster.pid").read_text(encoding="ascii").split()[0]
+            )
+        except (OSError, ValueError, IndexError):
+            return ""
+        return program_name(pid)
 
     def detail(self) -> str:
         from avion_workspace.infra.postgres import server_version
@@ -597,7 +605,9 @@ class NativeBackend:
             else:
                 try:
                     component.probe_once()
-                    statuses[name] = ComponentStatus(name, RUNNING, url, component.detail())
+                    statuses[name] = ComponentStatus(
+                        name, RUNNING, url, component.detail(), component.server_program()
+                    )
                 except (OSError, ConnectionError, AvionError) as exc:
                     statuses[name] = ComponentStatus(name, UNHEALTHY, url, str(exc)[:200])
         return statuses

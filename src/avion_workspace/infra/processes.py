@@ -157,3 +157,11 @@ def _reap(pid: int) -> None:
     """Collect the exit status when the process is our own child (avoids a zombie)."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def program_name(pid: int) -> str:
+    """The program a process runs (``/proc/<pid>/comm``); empty when unknown."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 Runner = Callable[[Sequence[str]], "subprocess.CompletedProcess[str]"]
 Progress = Callable[[str], None]
@@ -52,7 +53,9 @@ def manual_hint(package: AptPackage) -> str:
     )
 
 
-def can_apt_install(euid: int | None = None, which: Callable[[str], str | None] = shutil.which) -> bool:
+def can_apt_install(
+    euid: int | None = None, which: Callable[[str], str | None] = shutil.which
+) -> bool:
     return (os.geteuid() if euid is None else euid) == 0 and which("apt-get") is not None
 
 
@@ -66,14 +69,12 @@ def apt_install(package: AptPackage, progress: Progress, run: Runner = _run) -> 
         if update.returncode != 0:
             return f"apt-get update failed: {update.stderr.strip()[-500:]}"
     progress(f"  apt-get install {package.package}")
-    result = run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", package.package]
-    )
+    result = run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", package.package])
     if result.returncode != 0:
         return f"apt-get install {package.package} failed: {result.stderr.strip()[-500:]}"
     if package.service:
         # The package starts its own server on the default port; ours runs from .avion/.
-        if shutil.which("systemctl") and os.path.isdir("/run/systemd/system"):
+        if shutil.which("systemctl") and Path("/run/systemd/system").is_dir():
             run(["systemctl", "disable", "--now", package.service])
         else:
             run(["service", package.service, "stop"])
