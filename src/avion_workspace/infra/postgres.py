@@ -33,6 +33,7 @@ PG_BIN_VAR = "AVION_PG_BIN"
 # Where root keeps a copy of the pinned server that the unprivileged account can reach.
 SHARED_INSTALLS = Path("/var/lib/avion")
 _REQUIRED = ("initdb", "pg_ctl", "postgres")
+BIND_ATTEMPTS = 5
 
 
 class PostgresError(AvionError):
@@ -236,12 +237,16 @@ class PostgresServer:
         self.run_as = run_as if run_as is not None else service_account()
         self.bin_dir = reachable_bin_dir(bin_dir or find_bin_dir(), self.run_as)
         self.owns_base_dir = owns_base_dir
+        # A port picked free here may be taken before the server binds it: then pick another.
+        self.port_is_ours = False
 
     @classmethod
     def in_temp_dir(cls, *, port: int | None = None, **options: Any) -> PostgresServer:
         """A server in a fresh temporary directory that :meth:`remove` deletes."""
         base = Path(tempfile.mkdtemp(prefix="avion-pg-"))
-        return cls(base, port=port or free_port(), owns_base_dir=True, **options)
+        server = cls(base, port=port or free_port(), owns_base_dir=True, **options)
+        server.port_is_ours = port is None
+        return server
 
     @property
     def data_dir(self) -> Path:
@@ -387,24 +392,42 @@ class PostgresServer:
     def start(self, *, timeout: float = 60.0) -> PostgresServer:
         """Initialise if needed, start unless running, and wait until it answers SQL."""
         self.init()
-        if not self.is_running():
+        attempts = BIND_ATTEMPTS if self.port_is_ours else 1
+        for attempt in range(1, attempts + 1):
+            if self.is_running():
+                break
             self._prepare_dirs()
-            self._run(
-                [
-                    str(self.tool("pg_ctl")),
-                    "start",
-                    "-D",
-                    str(self.data_dir),
-                    "-l",
-                    str(self.log_file),
-                    "-w",
-                    "-t",
-                    str(max(int(timeout), 1)),
-                ],
-                timeout=timeout + 10,
-            )
+            try:
+                self._pg_ctl_start(timeout)
+                break
+            except PostgresError as exc:
+                if attempt == attempts or "could not bind" not in exc.message:
+                    raise
+                self._move_to_port(free_port(self.host))
         self.wait_ready(timeout=timeout)
         return self
+
+    def _pg_ctl_start(self, timeout: float) -> None:
+        self._run(
+            [
+                str(self.tool("pg_ctl")),
+                "start",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                str(max(int(timeout), 1)),
+            ],
+            timeout=timeout + 10,
+        )
+
+    def _move_to_port(self, port: int) -> None:
+        """Another process took our port between picking and binding: the last setting wins."""
+        self.port = port
+        with open(self.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(f"port = {port}\n")
 
     def wait_ready(
         self,
