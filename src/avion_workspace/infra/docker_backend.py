@@ -32,7 +32,14 @@ from avion_workspace.infra.stack import (
 )
 
 # Component name → compose service name.
-SERVICES = {"postgres": "postgres", "redis": "redis", "s3": "minio", "search": "meilisearch"}
+SERVICES = {"postgres": "postgres", "redis": "redis", "s3": "s3", "search": "meilisearch"}
+# The program each service's image runs (infra.status --json "server").
+PROGRAMS = {
+    "postgres": "postgres",
+    "redis": "redis-server",
+    "s3": "versitygw",
+    "search": "meilisearch",
+}
 CONFIG_HASH_LABEL = "com.docker.compose.config-hash"
 NANOSECONDS = 1_000_000_000
 # Image pulls happen before waiting; this bounds how long containers take to turn healthy.
@@ -276,7 +283,9 @@ class DockerBackend:
                 state, detail = UNHEALTHY, f"container {spec.name}: {health}"
             else:
                 state, detail = STOPPED, f"container {spec.name}: {health}"
-            statuses[component] = ComponentStatus(component, state, url, detail)
+            statuses[component] = ComponentStatus(
+                component, state, url, detail, PROGRAMS[component] if state == RUNNING else ""
+            )
         return statuses
 
     def _tail(self, container: Any, lines: int) -> str:

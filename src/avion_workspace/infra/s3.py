@@ -33,10 +33,13 @@ def s3_client(endpoint: str, access_key: str, secret_key: str) -> Minio:
     )
 
 
-def ensure_buckets(client: Minio, buckets: Iterable[Bucket]) -> list[str]:
+def ensure_buckets(
+    client: Minio, buckets: Iterable[Bucket], *, lifecycle: bool = True
+) -> list[str]:
     """Create missing buckets and set versioning and expiry as config says; returns what changed.
 
-    Existing buckets and their objects are never removed or emptied.
+    ``lifecycle=False``: the server implements no bucket lifecycle (``inv doctor`` says so), so
+    expiry is left to the production target. Existing buckets and objects are never removed.
     """
     from minio.commonconfig import ENABLED, Filter
     from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
@@ -51,7 +54,7 @@ def ensure_buckets(client: Minio, buckets: Iterable[Bucket]) -> list[str]:
         if bucket.versioning and client.get_bucket_versioning(bucket.name).status != ENABLED:
             client.set_bucket_versioning(bucket.name, VersioningConfig(ENABLED))
             changes.append(f"enabled versioning on {bucket.name}")
-        if bucket.expire_days is not None:
+        if lifecycle and bucket.expire_days is not None:
             current = client.get_bucket_lifecycle(bucket.name)
             days = {
                 rule.expiration.days
