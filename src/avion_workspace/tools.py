@@ -297,7 +297,7 @@ def _npm_pack(tool: Tool, directory: Path) -> Path:
             f"npm pack {tool.module}@{tool.version} failed:\n{result.stderr.strip()}",
             hint="the npm registry must be reachable",
         )
-    tarball = directory / json.loads(result.stdout)[0]["filename"]
+    tarball = directory / str(json.loads(result.stdout)[0]["filename"])
     digest = "sha512-" + base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
     if digest != tool.integrity:
         raise ToolMissing(

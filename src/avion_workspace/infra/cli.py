@@ -216,18 +216,30 @@ def run_down(config_dir: str | None) -> None:
         print(f"nothing running ({name})")
 
 
+def running_versions(
+    backend: Backend,
+    statuses: Mapping[str, ComponentStatus],
+    creds: Credentials,
+    endpoints: Endpoints,
+) -> dict[str, str | None]:
+    """Each running component's version: as its server reports it, else as its program says."""
+    from avion_workspace.infra.versions import running_version
+
+    return {
+        name: (running_version(name, creds, endpoints) or backend.program_version(name))
+        if status.ok
+        else None
+        for name, status in statuses.items()
+    }
+
+
 def run_status(config_dir: str | None, *, as_json: bool) -> None:
     ws = Workspace.load(config_dir)
     backend, name = _backend(ws)
     statuses = backend.status()
     if as_json:
-        from avion_workspace.infra.versions import running_version
-
         creds, endpoints = ws.credentials(), Endpoints.of(ws.platform)
-        versions = {
-            name: running_version(name, creds, endpoints) if status.ok else None
-            for name, status in statuses.items()
-        }
+        versions = running_versions(backend, statuses, creds, endpoints)
         doc = status_document(ws.platform, statuses, creds, endpoints, versions)
         print(json.dumps(doc, indent=2))
         return

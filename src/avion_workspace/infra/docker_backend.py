@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -291,6 +292,12 @@ class DockerBackend:
     def _tail(self, container: Any, lines: int) -> str:
         raw = container.logs(tail=lines)
         return raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+
+    def program_version(self, component: str) -> str | None:
+        """The version in the service's image tag (``v1.8.0`` → ``1.8.0``)."""
+        tag = _split_image(self.project.service(SERVICES[component]).image)[1]
+        found = re.match(r"v?(\d+(?:\.\d+)*)", tag)
+        return found.group(1) if found else None
 
     def logs(self, component: str, lines: int) -> str:
         service = SERVICES.get(component, component)

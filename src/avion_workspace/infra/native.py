@@ -36,7 +36,13 @@ from avion_workspace.infra.probes import (
     s3_probe,
     wait_until,
 )
-from avion_workspace.infra.processes import PidFile, program_name, spawn_detached, stop_process
+from avion_workspace.infra.processes import (
+    PidFile,
+    program_name,
+    program_version,
+    spawn_detached,
+    stop_process,
+)
 from avion_workspace.infra.redis_acl import acl_file_text, server_config_text
 from avion_workspace.infra.stack import (
     COMPONENTS,
@@ -624,6 +630,11 @@ class NativeBackend:
                 except (OSError, ConnectionError, AvionError) as exc:
                     statuses[name] = ComponentStatus(name, UNHEALTHY, url, str(exc)[:200])
         return statuses
+
+    def program_version(self, component: str) -> str | None:
+        found = self.components.get(component)
+        pid = found.pid_file.live_pid() if isinstance(found, ProcessComponent) else None
+        return program_version(pid) if pid else None
 
     def logs(self, component: str, lines: int) -> str:
         if component not in self.components:

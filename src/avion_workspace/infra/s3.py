@@ -9,6 +9,7 @@ from avion_workspace.config.model import Bucket
 
 if TYPE_CHECKING:
     from minio import Minio
+    from minio.lifecycleconfig import LifecycleConfig
 
 REGION = "us-east-1"
 
@@ -33,6 +34,20 @@ def s3_client(endpoint: str, access_key: str, secret_key: str) -> Minio:
     )
 
 
+def expiry_rules(days: int) -> LifecycleConfig:
+    """One rule expiring every object of the bucket ``days`` after its creation."""
+    from minio.commonconfig import ENABLED, Filter
+    from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
+
+    rule = Rule(
+        ENABLED,
+        rule_filter=Filter(prefix=""),
+        rule_id=f"expire-after-{days}-days",
+        expiration=Expiration(days=days),
+    )
+    return LifecycleConfig([rule])
+
+
 def ensure_buckets(
     client: Minio, buckets: Iterable[Bucket], *, lifecycle: bool = True
 ) -> list[str]:
@@ -41,8 +56,7 @@ def ensure_buckets(
     ``lifecycle=False``: the server implements no bucket lifecycle (``inv doctor`` says so), so
     expiry is left to the production target. Existing buckets and objects are never removed.
     """
-    from minio.commonconfig import ENABLED, Filter
-    from minio.lifecycleconfig import Expiration, LifecycleConfig, Rule
+    from minio.commonconfig import ENABLED
     from minio.versioningconfig import VersioningConfig
 
     changes = []
@@ -62,12 +76,6 @@ def ensure_buckets(
                 if rule.expiration is not None and rule.status == ENABLED
             }
             if days != {bucket.expire_days}:
-                rule = Rule(
-                    ENABLED,
-                    rule_filter=Filter(prefix=""),
-                    rule_id=f"expire-after-{bucket.expire_days}-days",
-                    expiration=Expiration(days=bucket.expire_days),
-                )
-                client.set_bucket_lifecycle(bucket.name, LifecycleConfig([rule]))
+                client.set_bucket_lifecycle(bucket.name, expiry_rules(bucket.expire_days))
                 changes.append(f"set {bucket.expire_days}-day expiry on {bucket.name}")
     return changes

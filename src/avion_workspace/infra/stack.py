@@ -150,6 +150,9 @@ class Backend(Protocol):
     def logs(self, component: str, lines: int) -> str:
         """The last ``lines`` lines of a component's log."""
 
+    def program_version(self, component: str) -> str | None:
+        """The running program's own version, for servers that do not report one over the wire."""
+
     def reset(self) -> list[str]:
         """Stop everything and delete its data; returns what was deleted."""
 

@@ -31,7 +31,7 @@ def redis_version(creds: Credentials, endpoints: Endpoints) -> str:
         host=endpoints.host, port=endpoints.redis, password=creds.redis_password, socket_timeout=5
     )
     try:
-        info = client.info("server")
+        info: dict[str, object] = client.info("server")  # type: ignore[assignment]
     finally:
         client.close()
     return str(info.get("redis_version", ""))
