@@ -61,7 +61,7 @@ def test_backups_go_to_the_backups_bucket_and_cover_every_database(
         assert job["bucket"] == "avion-backups"
         assert job["databases"] == sorted(platforms[name].postgres.databases)
         assert job["retentionDays"] == 30
-    assert backup_job(platforms["staging"])["endpoint"] == "http://minio:9000"
+    assert backup_job(platforms["staging"])["endpoint"] == "http://versitygw:7070"
     assert backup_job(platforms["production"])["endpoint"].startswith(
         "https://s3.eu-west-1.amazonaws.com"
     )
@@ -87,8 +87,8 @@ def test_release_order_and_helmfile_agree(platforms: dict[str, Platform]) -> Non
     _, doc = helmfile(platforms)
     names = [r["name"] for r in doc["releases"]]
     assert names == [r.name for r in infrastructure_releases(platforms["staging"])]
-    minio = next(r for r in doc["releases"] if r["name"] == "minio")
-    assert minio["installed"] == '{{ has .Environment.Name (list "local" "staging") }}'
+    s3 = next(r for r in doc["releases"] if r["name"] == "versitygw")
+    assert s3["installed"] == '{{ has .Environment.Name (list "local" "staging") }}'
     pg = next(r for r in doc["releases"] if r["name"] == "postgresql-ha")
     assert pg["version"] == UPSTREAM["postgresql-ha"].version
 
