@@ -334,6 +334,17 @@ def _install_npm_tree(tool: Tool, home: Path) -> None:
     _check_platform(tool)
     staging = home.with_name(home.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
+    try:
+        _extract_tree(tool, staging)
+        _hydrate_symlinks(staging, tool)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    shutil.rmtree(home, ignore_errors=True)
+    staging.rename(home)
+
+
+def _extract_tree(tool: Tool, staging: Path) -> None:
     with tempfile.TemporaryDirectory(prefix=f"avion-{tool.name}-") as tmp:
         tarball = _npm_pack(tool, Path(tmp))
         with tarfile.open(tarball) as archive:
@@ -354,9 +365,6 @@ def _install_npm_tree(tool: Tool, home: Path) -> None:
                 with open(destination, "wb") as out:
                     shutil.copyfileobj(source, out)
                 destination.chmod(0o755 if info.mode & 0o111 else 0o644)
-    _hydrate_symlinks(staging, tool)
-    shutil.rmtree(home, ignore_errors=True)
-    staging.rename(home)
 
 
 def _inside(home: Path, relative: str, tool: Tool) -> Path:
