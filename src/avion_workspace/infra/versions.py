@@ -12,6 +12,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 
+from avion_workspace.infra.resp import redis_command
 from avion_workspace.infra.stack import Credentials, Endpoints, admin_dsn
 
 
@@ -25,16 +26,11 @@ def postgres_version(creds: Credentials, endpoints: Endpoints) -> str:
 
 
 def redis_version(creds: Credentials, endpoints: Endpoints) -> str:
-    import redis
-
-    client = redis.Redis(
-        host=endpoints.host, port=endpoints.redis, password=creds.redis_password, socket_timeout=5
+    info = redis_command(
+        endpoints.host, endpoints.redis, creds.redis_password, "INFO", "server", timeout=5
     )
-    try:
-        info: dict[str, object] = client.info("server")  # type: ignore[assignment]
-    finally:
-        client.close()
-    return str(info.get("redis_version", ""))
+    found = re.search(r"^redis_version:(\S+)", info or "", re.MULTILINE)
+    return found.group(1) if found else ""
 
 
 def search_version(creds: Credentials, endpoints: Endpoints) -> str:
