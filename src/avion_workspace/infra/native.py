@@ -444,7 +444,8 @@ class PostgresComponent:
         return server
 
     def running(self) -> bool:
-        return bool(self.server().is_running())
+        # Without a server installation nothing of ours can be running (pg_ctl is part of it).
+        return self._bin_dir() is not None and bool(self.server().is_running())
 
     def configure(self) -> bool:
         server = self.server()
@@ -500,7 +501,7 @@ class PostgresComponent:
         return True
 
     def log_file(self) -> Path:
-        return Path(self.server().log_file)
+        return self.base / "postgres.log"  # PostgresServer's log_file, without needing a server
 
     def data_paths(self) -> list[Path]:
         return [self.base, self.base.with_name("postgres.initdb")]

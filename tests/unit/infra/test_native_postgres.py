@@ -58,3 +58,12 @@ def test_an_explicit_fallback_of_another_major_is_refused(
     assert binary.how_to_get.startswith(
         "PostgreSQL 15.14 is not the major version config names (17)"
     )
+
+
+def test_without_any_server_installed_nothing_runs_and_logs_are_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AVION_PG_BIN", raising=False)
+    postgres = component(tmp_path)
+    assert not postgres.running()  # so `inv infra.down` stops the rest instead of failing
+    assert postgres.log_file() == tmp_path / ".avion" / "postgres" / "postgres.log"
