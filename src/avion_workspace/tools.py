@@ -46,6 +46,7 @@ class Tool:
     first_install: str = ""  # what a first install costs on 2 cores, said while it runs
     reports: str = ""  # what `<program> --version` must print: a repackaged binary is checked
     ldflags: str = ""  # go: linker flags, e.g. to stamp the version a release build would carry
+    sources: str = ""  # go: a module whose sources tests read, kept in the module cache
 
     @property
     def install_line(self) -> str:
@@ -68,6 +69,8 @@ TOOLS: dict[str, Tool] = {
             "github.com/pressly/goose/v3/cmd/goose",
             "v3.26.0",
             "differential migration tests",
+            # the parser test reads goose's own golden files from the module cache
+            sources="github.com/pressly/goose/v3",
         ),
         Tool("helm", "helm.sh/helm/v3/cmd/helm", "v3.19.0", "chart lint, template and deploy"),
         Tool(
@@ -184,6 +187,8 @@ def install_tool(root: Path, name: str, progress: Progress = _quiet) -> tuple[Pa
     """
     tool = TOOLS[name]
     target = tool_target(root, tool)
+    if tool.sources:
+        _go_mod_download(tool)
     if target.is_file():
         return target, False
     cost = f"; first time: {tool.first_install}" if tool.first_install else ""
@@ -212,6 +217,26 @@ def _check_reported_version(tool: Tool, target: Path) -> None:
         raise ToolMissing(
             f"{tool.name} from {tool.module}@{tool.version} says {said!r}, not {tool.reports!r}",
             hint="the package does not hold the pinned program; check it and update tools.py",
+        )
+
+
+def _go_mod_download(tool: Tool) -> None:
+    """Put ``tool.sources`` at the pinned version into the Go module cache (instant once there)."""
+    go = shutil.which("go")
+    if go is None:
+        raise ToolMissing(
+            f"cannot fetch {tool.sources}: the go toolchain is not on PATH", hint="install Go 1.22+"
+        )
+    result = subprocess.run(
+        [go, "mod", "download", f"{tool.sources}@{tool.version}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ToolMissing(
+            f"go mod download {tool.sources}@{tool.version} failed:\n{result.stderr.strip()}",
+            hint="the Go module proxy must be reachable (GOPROXY)",
         )
 
 

@@ -165,7 +165,7 @@ def test_matches_goose_own_parser_test_data() -> None:
     if testdata is None:
         message = (
             f"goose {GOOSE_VERSION} sources not in the Go module cache: "
-            f"go install github.com/pressly/goose/v3/cmd/goose@{GOOSE_VERSION}"
+            "`inv tools.install goose` puts them there (nox -s tests does)"
         )
         unavailable(message)
     checked = 0
