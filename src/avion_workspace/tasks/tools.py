@@ -7,13 +7,16 @@ from invoke.context import Context
 from invoke.tasks import task
 
 
-@task(positional=["name"], help={"name": "the tool to install (default: all of them)"})
-def install(c: Context, name: str | None = None) -> None:
+# Invoke has no optional positional arguments: one tool is `--name helm`, repeatable.
+@task(
+    positional=[], iterable=["name"], help={"name": "a tool to install (repeatable; default: all)"}
+)
+def install(c: Context, name: list[str] | None = None) -> None:
     """Install pinned tools (goose, helm, postgres, ...) into .tools/; instant when present."""
     from avion_workspace.boundary import guarded
     from avion_workspace.tools_cli import run_install
 
-    guarded(lambda: run_install([name] if name else []))
+    guarded(lambda: run_install(list(name or [])))
 
 
 @task(name="list")
