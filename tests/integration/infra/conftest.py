@@ -20,6 +20,8 @@ from typing import Any
 import pytest
 
 from avion_workspace.errors import ToolMissing
+from avion_workspace.infra.cli import run_down
+from avion_workspace.infra.errors import PortBusy
 from avion_workspace.infra.native import S3_PROGRAM
 from avion_workspace.infra.ports import free_port
 from avion_workspace.infra.postgres import find_bin_dir
@@ -120,11 +122,19 @@ def stack() -> Iterator[Stack]:
             (root / ".avion" / "backend").write_text(
                 "native\n"
             )  # never pick up a Docker engine here
-            stack.setup()
+            # Ports picked free can be taken before the servers bind them: then pick again.
+            for attempt in range(3):
+                try:
+                    stack.setup()
+                    break
+                except PortBusy:
+                    if attempt == 2:
+                        raise
+                    mp.chdir(root)
+                    run_down(None)
+                    port_overlay(root)
             yield stack
         finally:
-            from avion_workspace.infra.cli import run_down
-
             mp.chdir(root)
             try:
                 run_down(None)
