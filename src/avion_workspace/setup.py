@@ -7,13 +7,68 @@ and migrate every service database. Every step is idempotent: a second run chang
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
+from pathlib import Path
 
+import avion_workspace
 from avion_workspace.config import load_platform
 from avion_workspace.localenv import ENV_FILE, ensure_env
-from avion_workspace.render import plan_for
-from avion_workspace.render.writer import apply_plan
 from avion_workspace.workspace import find_root, resolve_config_dir
+
+# What the last render of this workspace saw: its inputs and outputs, by path, size and mtime.
+RENDER_STAMP = Path(".avion") / "render.stamp"
+MANIFEST = ".render-manifest.json"
+
+
+def render_fingerprint(root: Path, config_dir: Path) -> str:
+    """A digest of everything a render reads (config, the engine and its templates) and writes.
+
+    Equal digests mean a render would change nothing, so a warm ``inv setup`` skips it. Any
+    edit, of config, of the engine or of a generated file, changes a size or an mtime.
+    """
+    engine = (
+        p for p in Path(avion_workspace.__file__).parent.rglob("*") if "__pycache__" not in p.parts
+    )
+    paths = sorted(config_dir.rglob("*")) + sorted(engine)
+    manifest = root / MANIFEST
+    try:
+        outputs = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""  # no manifest yet: always render
+    paths += [manifest, *(root / rel for rel in sorted(outputs))]
+    digest = hashlib.sha256()
+    for path in paths:
+        try:
+            info = path.stat()
+        except OSError:
+            digest.update(f"{path}\0missing\n".encode())
+            continue
+        if path.is_file():
+            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def render_if_changed(root: Path, config_dir: Path) -> str:
+    """Render unless nothing changed since the last render; returns the line to print."""
+    stamp = root / RENDER_STAMP
+    before = render_fingerprint(root, config_dir)
+    try:
+        if before and stamp.read_text(encoding="ascii") == before:
+            return "render OK: nothing changed since the last render"
+    except OSError:
+        pass
+    # Imported only when a render is due: the renderer and its templates are the larger part
+    # of a warm setup's start-up (benchmarks/setup.sh).
+    from avion_workspace.render import plan_for
+    from avion_workspace.render.writer import apply_plan
+
+    report = apply_plan(root, plan_for(config_dir))
+    changed = len(report.created) + len(report.updated) + len(report.deleted)
+    stamp.parent.mkdir(parents=True, exist_ok=True)
+    stamp.write_text(render_fingerprint(root, config_dir), encoding="ascii")
+    return f"render OK: {changed} generated files written, {report.identical} already current"
 
 
 def run_setup(config_dir: str | None, backend: str | None = None) -> None:
@@ -27,9 +82,7 @@ def run_setup(config_dir: str | None, backend: str | None = None) -> None:
     out.print(
         f"config OK: {len(platform.services)} services, environments: {', '.join(platform.environments)}"
     )
-    report = apply_plan(root, plan_for(cdir))
-    changed = len(report.created) + len(report.updated) + len(report.deleted)
-    out.print(f"render OK: {changed} generated files written, {report.identical} already current")
+    out.print(render_if_changed(root, cdir))
     added = ensure_env(root, platform)
     if added:
         out.print(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from avion_workspace.errors import AvionError
-from avion_workspace.tools import TOOLS, find_tool, install_tool
+from avion_workspace.tools import TOOLS, Progress, find_tool, install_tool
 from avion_workspace.workspace import find_root
 
 
@@ -14,9 +14,17 @@ def run_install(names: list[str]) -> None:
         raise AvionError(
             f"unknown tool(s): {', '.join(unknown)}", hint=f"known: {', '.join(TOOLS)}"
         )
-    for name in names or list(TOOLS):
-        path, fresh = install_tool(root, name)
+    wanted = names or list(TOOLS)
+    for number, name in enumerate(wanted, 1):
+        path, fresh = install_tool(root, name, progress=_numbered(number, len(wanted)))
         print(f"{'installed' if fresh else 'present  '} {name} {TOOLS[name].version} -> {path}")
+
+
+def _numbered(number: int, total: int) -> Progress:
+    def say(message: str) -> None:
+        print(f"[{number}/{total}] {message}", flush=True)
+
+    return say
 
 
 def run_list() -> None:

@@ -73,22 +73,28 @@ def oci_registry() -> Iterator[str]:
     from avion_workspace.infra.ports import free_port
 
     crane = require_tool("crane")
-    port = free_port()
-    server = subprocess.Popen(
-        [str(crane), "registry", "serve", "--address", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
-                break
-        except (urllib.error.URLError, OSError):
-            if time.monotonic() > deadline or server.poll() is not None:
-                server.kill()
-                pytest.fail("crane registry serve did not start")
-            time.sleep(0.1)  # bounded retry while the registry starts
+    # A port picked free can be taken before crane binds it: crane then exits, and we pick again.
+    for _attempt in range(5):
+        port = free_port()
+        server = subprocess.Popen(
+            [str(crane), "registry", "serve", "--address", f"127.0.0.1:{port}"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60  # generous: a loaded machine starts processes slowly
+        while server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/v2/", timeout=1):
+                    break
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    server.kill()
+                    pytest.fail("crane registry serve did not answer within 60 s")
+                time.sleep(0.1)  # bounded polling while the registry starts
+        if server.poll() is None:  # answering, and it is ours (still running)
+            break
+    else:
+        pytest.fail("crane registry serve could not bind a free port in 5 attempts")
     yield f"127.0.0.1:{port}"
     server.terminate()
     server.wait(timeout=10)

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+
+# Tests assert behaviour, never speed: on a loaded machine (two cores, many test runs at once)
+# Hypothesis must neither time examples out nor fail its too_slow health check.
+with contextlib.suppress(ImportError):
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("avion", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("avion")

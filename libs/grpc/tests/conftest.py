@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 
 import grpc
@@ -33,3 +34,12 @@ async def harness() -> AsyncIterator[Harness]:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
             yield Harness(server, channel, telemetry)
         await server.stop(grace=0)
+
+
+# Tests assert behaviour, never speed: on a loaded machine (two cores, many test runs at once)
+# Hypothesis must neither time examples out nor fail its too_slow health check.
+with contextlib.suppress(ImportError):
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("avion", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("avion")

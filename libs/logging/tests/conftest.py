@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 
@@ -23,3 +24,12 @@ def restore_logging() -> Iterator[None]:
     root.handlers[:] = handlers
     root.setLevel(level)
     structlog.reset_defaults()
+
+
+# Tests assert behaviour, never speed: on a loaded machine (two cores, many test runs at once)
+# Hypothesis must neither time examples out nor fail its too_slow health check.
+with contextlib.suppress(ImportError):
+    from hypothesis import HealthCheck, settings
+
+    settings.register_profile("avion", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("avion")

@@ -164,7 +164,7 @@ def test_matches_goose_own_parser_test_data(unavailable: Callable[[str], None]) 
     if testdata is None:
         message = (
             f"goose {GOOSE_VERSION} sources not in the Go module cache: "
-            f"go install github.com/pressly/goose/v3/cmd/goose@{GOOSE_VERSION}"
+            "`inv tools.install --name goose` puts them there (nox -s tests does)"
         )
         unavailable(message)
     checked = 0

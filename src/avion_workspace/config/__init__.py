@@ -5,10 +5,37 @@ from __future__ import annotations
 from pathlib import Path
 
 from avion_workspace.config.model import Platform, Service, build_platform
-from avion_workspace.config.validate import ConfigSet, load_config
+from avion_workspace.config.validate import ConfigSet
+from avion_workspace.config.validate import load_config as _load_config
 from avion_workspace.errors import ConfigError
 
 __all__ = ["ConfigSet", "Platform", "Service", "load_config", "load_platform", "load_platforms"]
+
+
+# One process loads the same folder several times (inv setup: validate, render, migrate); the
+# folder's files are read and validated once as long as none of them changes.
+_LOADED: dict[Path, tuple[tuple[tuple[str, int, int], ...], ConfigSet]] = {}
+
+
+def _fingerprint(config_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    stats = []
+    for path in sorted(config_dir.rglob("*")):
+        if path.is_file():
+            info = path.stat()
+            stats.append((str(path), info.st_mtime_ns, info.st_size))
+    return tuple(stats)
+
+
+def load_config(config_dir: Path) -> ConfigSet:
+    """:func:`avion_workspace.config.validate.load_config`, once per unchanged folder."""
+    key = Path(config_dir).resolve()
+    fingerprint = _fingerprint(key)
+    cached = _LOADED.get(key)
+    if cached is not None and cached[0] == fingerprint:
+        return cached[1]
+    config = _load_config(config_dir)
+    _LOADED[key] = (fingerprint, config)
+    return config
 
 
 def load_platforms(config_dir: Path) -> dict[str, Platform]:

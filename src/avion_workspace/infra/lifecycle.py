@@ -138,11 +138,16 @@ def provision(
                 hint="the server's superuser password must be POSTGRES_PASSWORD from .env",
             ) from None
     if statuses["s3"].ok:
+        from avion_workspace.infra.native import S3_LACKS
         from avion_workspace.infra.s3 import ensure_buckets, s3_client
 
         reporter.update("s3", "buckets")
         client = s3_client(endpoints.url("s3"), creds.s3_access_key, creds.s3_secret_key)
-        changes += ensure_buckets(client, platform.object_storage.buckets.values())
+        changes += ensure_buckets(
+            client,
+            platform.object_storage.buckets.values(),
+            lifecycle="lifecycle expiry" not in S3_LACKS,
+        )
     return changes
 
 

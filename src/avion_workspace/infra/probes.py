@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from avion_workspace.errors import AvionError
 from avion_workspace.infra.errors import InfraError, NotReady
 
 T = TypeVar("T")
@@ -92,19 +93,17 @@ def postgres_probe(dsn: str) -> Callable[[], None]:
 
 
 def redis_probe(host: str, port: int, password: str) -> Callable[[], None]:
-    def probe() -> None:
-        import redis
+    """AUTH and PING over a plain socket (RESP): ready when the server answers PONG."""
 
-        client = redis.Redis(host=host, port=port, password=password, socket_timeout=2)
+    def probe() -> None:
+        from avion_workspace.infra.resp import RespError, redis_command
+
         try:
-            if not client.ping():
-                raise ConnectionError("PING did not answer PONG")
-        except redis.exceptions.BusyLoadingError as exc:
+            answer = redis_command(host, port, password, "PING")
+        except RespError as exc:  # LOADING, a refused AUTH, ...
             raise ConnectionError(str(exc)) from exc
-        except redis.exceptions.ConnectionError as exc:
-            raise ConnectionError(str(exc)) from exc
-        finally:
-            client.close()
+        if answer != "PONG":
+            raise ConnectionError(f"PING answered {answer!r}")
 
     return probe
 
@@ -116,8 +115,8 @@ def s3_probe(endpoint: str, access_key: str, secret_key: str) -> Callable[[], li
         from avion_workspace.infra.s3 import s3_client
 
         try:
-            return [b.name for b in s3_client(endpoint, access_key, secret_key).list_buckets()]
-        except Exception as exc:  # the S3 client raises many types while the server starts
+            return s3_client(endpoint, access_key, secret_key).list_buckets()
+        except (OSError, AvionError) as exc:  # refused, reset, or an S3 error while starting
             raise ConnectionError(str(exc)) from exc
 
     return probe

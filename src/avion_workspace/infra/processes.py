@@ -157,3 +157,30 @@ def _reap(pid: int) -> None:
     """Collect the exit status when the process is our own child (avoids a zombie)."""
     with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def program_name(pid: int) -> str:
+    """The program a process runs (``/proc/<pid>/comm``); empty when unknown."""
+    try:
+        return Path(f"/proc/{pid}/comm").read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
+
+
+def program_version(pid: int) -> str | None:
+    """``1.8.0`` from what the process's own executable says to ``--version``; None if unknown."""
+    import re
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            [f"/proc/{pid}/exe", "--version"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    found = re.search(r"\bv?(\d+\.\d+(?:\.\d+)?)\b", result.stdout or result.stderr)
+    return found.group(1) if found else None

@@ -110,6 +110,7 @@ class ComponentStatus:
     state: str  # running | stopped | unhealthy | missing
     url: str
     detail: str = ""
+    server: str = ""  # the program answering (postgres, redis-server, weed, meilisearch), if known
 
     @property
     def ok(self) -> bool:
@@ -149,6 +150,9 @@ class Backend(Protocol):
     def logs(self, component: str, lines: int) -> str:
         """The last ``lines`` lines of a component's log."""
 
+    def program_version(self, component: str) -> str | None:
+        """The running program's own version, for servers that do not report one over the wire."""
+
     def reset(self) -> list[str]:
         """Stop everything and delete its data; returns what was deleted."""
 
@@ -175,12 +179,22 @@ def status_document(
     statuses: Mapping[str, ComponentStatus],
     creds: Credentials,
     endpoints: Endpoints,
+    versions: Mapping[str, str | None] | None = None,
 ) -> dict[str, Any]:
-    """The ``inv infra.status --json`` object: what a local client needs to connect."""
+    """The ``inv infra.status --json`` object: what a local client needs to connect.
+
+    Each component also says which ``server`` program answers and its ``version`` as the running
+    server reports it (null when it is not running).
+    """
 
     def base(name: str) -> dict[str, Any]:
         status = statuses[name]
-        return {"status": status.state, "url": endpoints.url(name)}
+        return {
+            "status": status.state,
+            "url": endpoints.url(name),
+            "server": status.server or None,
+            "version": (versions or {}).get(name),
+        }
 
     return {
         "components": {

@@ -28,17 +28,15 @@ from avion_workspace.render.services import service_scaffolding
 from avion_workspace.render.workflows import workflows
 
 # Pinned upstream images for the local Docker stack; versions of postgres, redis and meilisearch
-# come from config, MinIO's release tags are pinned here.
-MINIO_IMAGE = "minio/minio:RELEASE.2025-09-07T16-13-09Z"
-MC_IMAGE = "minio/mc:RELEASE.2025-08-13T08-35-41Z"
+# come from config, the S3 server's is the one the native stack builds (tools.py).
+S3_IMAGE = "ghcr.io/versity/versitygw:v1.8.0"
 
 
 def local_images(platform: Platform) -> dict[str, str]:
     return {
         "postgres": f"postgres:{platform.postgres.version}-alpine",
         "redis": f"redis:{platform.redis.version}-alpine",
-        "minio": MINIO_IMAGE,
-        "mc": MC_IMAGE,
+        "s3": S3_IMAGE,
         "meilisearch": f"getmeili/meilisearch:v{platform.search.version}",
     }
 

@@ -16,19 +16,38 @@ from avion_workspace.render.plan import PLATFORM_SOURCE, GeneratedFile, RenderCo
 
 DEPLOY_SECRETS = "docs/deploy-secrets.md"  # pragma: allowlist secret (a file name)
 
-# How the infrastructure values name a Secret (the upstream charts' own keys).
+# How the infrastructure values name a Secret (the upstream charts' own keys, CloudNativePG's
+# managed roles and backups, and the Secrets mounted into Alertmanager).
 _SECRET_REFERENCE = re.compile(
-    r"(?:existingSecret|existingMasterKeySecret|credentialsSecret|secretName):\s*([a-z0-9-]+)"
+    r"(?:existingSecret|existingMasterKeySecret|credentialsSecret|passwordSecret|secretName):"
+    r"\s*([a-z0-9-]+)"
+    r"|/etc/alertmanager/secrets/([a-z0-9-]+)/"
 )
 # What each infrastructure Secret holds; one not listed here is still in the table, with where.
 INFRASTRUCTURE_SECRETS = {
-    "postgresql-ha-credentials": "PostgreSQL HA (postgres and repmgr passwords)",
-    "postgresql-ha-pgpool-credentials": "pgpool-II admin password",
-    "redis-credentials": "Redis with Sentinel (key `redis-password`)",
-    "minio-credentials": "MinIO root user and password (where the environment runs MinIO)",
+    "redis-credentials": "Redis with Sentinel (key `auth`: the admin `default` user's password)",
+    "redis-acl-credentials": "Redis ACL users (key `users.acl`): the `redis-acl-rules` ConfigMap's lines with each service's password hash",
+    "s3-credentials": "Versity S3 Gateway root keys `rootAccessKeyId`, `rootSecretAccessKey` (local and staging; production uses AWS S3)",
     "meilisearch-credentials": "Meilisearch master key",
-    "avion-backup-credentials": "the backup CronJob: `pgpass`, `access-key`, `secret-key` for the backups bucket",
+    "avion-backup-credentials": "CloudNativePG base backups and WAL archiving: `ACCESS_KEY_ID`, `ACCESS_SECRET_KEY` for the `avion-backups` bucket",
+    "alertmanager-slack": "Alertmanager's Slack webhook URL (key `webhook-url`), mounted as a file; never inline in values",
 }
+# Secrets named by pattern: (prefix, what one holds).
+INFRASTRUCTURE_SECRET_PATTERNS = (
+    (
+        "postgres-",
+        "CloudNativePG managed role of one database owner: a `kubernetes.io/basic-auth` Secret with `username` and `password` (the service's database password)",
+    ),
+)
+
+
+def _holds(name: str, files: list[str]) -> str:
+    if name in INFRASTRUCTURE_SECRETS:
+        return INFRASTRUCTURE_SECRETS[name]
+    for prefix, holds in INFRASTRUCTURE_SECRET_PATTERNS:
+        if name.startswith(prefix):
+            return holds
+    return "referenced by " + ", ".join(files)
 
 
 def service_secrets(context: RenderContext) -> list[dict[str, object]]:
@@ -51,14 +70,15 @@ def infrastructure_secrets(context: RenderContext) -> list[dict[str, str]]:
     where: dict[str, list[str]] = {}
     for generated in infrastructure(context):
         text = generated.content.decode("utf-8", errors="replace")
-        for name in _SECRET_REFERENCE.findall(text):
+        for match in _SECRET_REFERENCE.finditer(text):
+            name = match.group(1) or match.group(2)
             files = where.setdefault(name, [])
             if generated.path not in files:
                 files.append(generated.path)
     return [
         {
             "secret": name,
-            "used_by": INFRASTRUCTURE_SECRETS.get(name, "referenced by " + ", ".join(files)),
+            "used_by": _holds(name, files),
         }
         for name, files in sorted(where.items())
     ]

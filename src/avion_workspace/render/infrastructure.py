@@ -94,7 +94,10 @@ UPSTREAM: Mapping[str, UpstreamChart] = {
     "redis-ha": UpstreamChart(
         "redis-ha", "https://dandydeveloper.github.io/charts", "4.38.0", "dandydeveloper"
     ),
-    "minio": UpstreamChart("minio", "https://charts.min.io", "5.4.0", "minio"),
+    # Versity S3 Gateway's own chart (docs/decisions/0001-s3-server.md), from its OCI registry.
+    "versitygw": UpstreamChart(
+        "versitygw", "oci://ghcr.io/versity/versitygw/charts", "0.2.1", "versity"
+    ),
     "meilisearch": UpstreamChart(
         "meilisearch",
         "https://meilisearch.github.io/meilisearch-kubernetes",
@@ -136,14 +139,22 @@ class Release:
 class DatastoreEndpoint:
     """How an application pod reaches a datastore: the selector of its pods, ports, host."""
 
-    kind: str  # postgres | redis | minio | s3 | meilisearch
+    kind: str  # postgres | redis | versitygw | s3 | meilisearch
     host: str
     ports: tuple[int, ...]
     pod_labels: Mapping[str, str] | None  # None: outside the cluster (S3)
 
 
-def uses_minio(platform: Platform) -> bool:
-    return platform.object_storage.provider == "minio"
+# The S3 server local and staging run in the cluster (production: AWS S3), and its image.
+S3_SERVER = "versitygw"
+S3_SERVER_IMAGE = "ghcr.io/versity/versitygw"
+S3_SERVER_VERSION = "v1.8.0"  # the version tools.py builds for the native stack
+S3_SERVER_PORT = 7070
+
+
+def in_cluster_s3(platform: Platform) -> bool:
+    """Whether the environment runs its own S3 server (local, staging) rather than AWS S3."""
+    return platform.object_storage.provider == S3_SERVER
 
 
 def datastore_endpoints(platform: Platform) -> dict[str, DatastoreEndpoint]:
@@ -164,9 +175,12 @@ def datastore_endpoints(platform: Platform) -> dict[str, DatastoreEndpoint]:
             "meilisearch", "meilisearch", (7700,), {"app.kubernetes.io/instance": "meilisearch"}
         ),
     }
-    if uses_minio(platform):
+    if in_cluster_s3(platform):
         endpoints["object_storage"] = DatastoreEndpoint(
-            "minio", "minio", (9000,), {"app": "minio", "release": "minio"}
+            S3_SERVER,
+            S3_SERVER,
+            (S3_SERVER_PORT,),
+            {"app.kubernetes.io/instance": S3_SERVER},
         )
     else:
         endpoints["object_storage"] = DatastoreEndpoint(
@@ -395,25 +409,32 @@ def redis_values(platform: Platform) -> dict[str, Any]:
     }
 
 
-def minio_values(platform: Platform) -> dict[str, Any]:
-    buckets = [
-        {
-            "name": b.name,
-            "policy": "none",
-            "purge": False,
-            "versioning": b.versioning,
-            "objectlocking": False,
-        }
-        for b in platform.object_storage.buckets.values()
-    ]
+def s3_server_values(platform: Platform) -> dict[str, Any]:
+    """Versity S3 Gateway over a persistent volume; versions of versioned buckets beside it.
+
+    One replica on a ReadWriteOnce volume (the posix backend does not replicate), so a rollout
+    recreates the pod. It implements no bucket lifecycle: config's expiry applies in production.
+    """
     return {
-        "mode": "distributed" if platform.environment.zones else "standalone",
-        "replicas": 4 if platform.environment.zones else 1,
-        "existingSecret": "minio-credentials",
-        "persistence": {"enabled": True, "storageClass": "avion-standard", "size": "20Gi"},
-        "buckets": buckets,
-        "resources": {"requests": {"cpu": "100m", "memory": "512Mi"}},
-        "metrics": {"serviceMonitor": {"enabled": True}},
+        "image": {"repository": S3_SERVER_IMAGE, "tag": S3_SERVER_VERSION},
+        "auth": {"existingSecret": "s3-credentials"},  # rootAccessKeyId, rootSecretAccessKey
+        "gateway": {
+            "backend": {
+                "type": "posix",
+                "args": "/mnt/data",
+                "versioningDir": "/mnt/versioning",
+            },
+            "port": S3_SERVER_PORT,
+            "quiet": True,
+        },
+        "replicaCount": 1,
+        "strategy": {"type": "Recreate"},
+        "persistence": {
+            "enabled": True,
+            "storageClassName": "avion-standard",
+            "size": "20Gi",
+        },
+        "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}},
     }
 
 
@@ -476,10 +497,10 @@ def loki_values(platform: Platform) -> dict[str, Any]:
         "bucketNames": {"chunks": "avion-logs", "ruler": "avion-logs", "admin": "avion-logs"},
         "s3": {
             "endpoint": f"{endpoint.host}.{platform.environment.namespace}.svc:{endpoint.ports[0]}"
-            if endpoint.kind == "minio"
+            if endpoint.kind == S3_SERVER
             else endpoint.host,
-            "s3ForcePathStyle": endpoint.kind == "minio",
-            "insecure": endpoint.kind == "minio",
+            "s3ForcePathStyle": endpoint.kind == S3_SERVER,
+            "insecure": endpoint.kind == S3_SERVER,
         },
     }
     return {
@@ -542,8 +563,10 @@ def cluster_values(platform: Platform) -> dict[str, Any]:
         {"name": REDIS_RELEASE, "podLabels": {"release": REDIS_RELEASE}},
         {"name": "meilisearch", "podLabels": {"app.kubernetes.io/instance": "meilisearch"}},
     ]
-    if uses_minio(platform):
-        datastores.append({"name": "minio", "podLabels": {"release": "minio"}})
+    if in_cluster_s3(platform):
+        datastores.append(
+            {"name": S3_SERVER, "podLabels": {"app.kubernetes.io/instance": S3_SERVER}}
+        )
     store = datastore_endpoints(platform)["object_storage"]
     object_storage: dict[str, Any] = {"ports": list(store.ports)}
     if store.pod_labels is None:
@@ -622,8 +645,8 @@ def infrastructure_releases(platform: Platform) -> list[Release]:
         ),
         upstream(REDIS_RELEASE, app_ns, redis_values(platform), CLUSTER_CHART),
     ]
-    if uses_minio(platform):
-        releases.append(upstream("minio", app_ns, minio_values(platform), CLUSTER_CHART))
+    if in_cluster_s3(platform):
+        releases.append(upstream(S3_SERVER, app_ns, s3_server_values(platform), CLUSTER_CHART))
     releases += [
         upstream("meilisearch", app_ns, meilisearch_values(platform), CLUSTER_CHART),
         upstream("loki", MONITORING_NAMESPACE, loki_values(platform), "kube-prometheus-stack"),

@@ -29,6 +29,15 @@ def up(
 
 
 @task(help=_CONFIG_HELP)
+def install(c: Context, config_dir: str | None = None) -> None:
+    """Install the native stack's server programs (pinned into .tools/; Redis by apt as root)."""
+    from avion_workspace.boundary import guarded
+    from avion_workspace.infra.cli import run_install
+
+    guarded(lambda: run_install(config_dir))
+
+
+@task(help=_CONFIG_HELP)
 def down(c: Context, config_dir: str | None = None) -> None:
     """Stop the local stack; its data stays (inv setup or infra.up brings it back)."""
     from avion_workspace.boundary import guarded
@@ -79,4 +88,4 @@ def reset(c: Context, yes: bool = False, config_dir: str | None = None) -> None:
     guarded(lambda: run_reset(config_dir, yes=yes))
 
 
-ns = Collection("infra", up, down, status, logs, reset)
+ns = Collection("infra", install, up, down, status, logs, reset)

@@ -20,6 +20,9 @@ from typing import Any
 import pytest
 
 from avion_workspace.errors import ToolMissing
+from avion_workspace.infra.cli import run_down
+from avion_workspace.infra.errors import PortBusy
+from avion_workspace.infra.native import S3_PROGRAM
 from avion_workspace.infra.ports import free_port
 from avion_workspace.infra.postgres import find_bin_dir
 from avion_workspace.infra.stack import Credentials, Endpoints, status_document
@@ -65,14 +68,17 @@ class Stack:
     root: Path
 
     def status(self) -> dict[str, Any]:
-        from avion_workspace.infra.cli import Workspace
-
-        ws = Workspace.load(root=self.root)
+        from avion_workspace.infra.cli import Workspace, running_versions
         from avion_workspace.infra.native import NativeBackend
 
+        ws = Workspace.load(root=self.root)
+
         creds = ws.credentials()
-        backend = NativeBackend(self.root, ws.platform, creds)
-        return status_document(ws.platform, backend.status(), creds, Endpoints.of(ws.platform))
+        backend = NativeBackend(self.root, ws.platform, creds, tools_root=ROOT)
+        statuses = backend.status()
+        endpoints = Endpoints.of(ws.platform)
+        versions = running_versions(backend, statuses, creds, endpoints)
+        return status_document(ws.platform, statuses, creds, endpoints, versions)
 
     def credentials(self) -> Credentials:
         from avion_workspace.infra.cli import Workspace
@@ -90,13 +96,15 @@ class Stack:
 @pytest.fixture(scope="module")
 def stack() -> Iterator[Stack]:
     """``inv setup`` (native backend) in a copy of the workspace; stopped and deleted afterwards."""
-    for tool in ("minio", "meilisearch"):
-        require_program(tool, f"inv tools.install {tool}", found=find_tool(ROOT, tool) is not None)
-    require_program("redis-server", "apt-get install redis-server")
+    for tool in (S3_PROGRAM, "meilisearch"):
+        require_program(
+            tool, f"inv tools.install --name {tool}", found=find_tool(ROOT, tool) is not None
+        )
+    require_program("redis-server", "inv infra.install (apt-get install redis-server)")
     try:
-        find_bin_dir()
+        pg_bin = find_bin_dir(tools_root=ROOT)
     except ToolMissing as exc:
-        require_program("pg_ctl", exc.hint or "apt-get install postgresql")
+        unavailable(f"{exc.message} ({exc.hint})")
     # PostgreSQL runs as an unprivileged user when we are root: the directory must be enterable.
     root = Path(tempfile.mkdtemp(prefix="avion-stack-"))
     root.chmod(0o755)
@@ -106,17 +114,27 @@ def stack() -> Iterator[Stack]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("PATH", f"{tools}{os.pathsep}{os.environ.get('PATH', '')}")
         mp.setenv("NO_COLOR", "1")
+        # the copy has no .tools/ of its own: its stack runs this workspace's pinned PostgreSQL
+        mp.setenv("AVION_PG_BIN", str(pg_bin))
         stack = Stack(root)
         try:
             (root / ".avion").mkdir()
             (root / ".avion" / "backend").write_text(
                 "native\n"
             )  # never pick up a Docker engine here
-            stack.setup()
+            # Ports picked free can be taken before the servers bind them: then pick again.
+            for attempt in range(3):
+                try:
+                    stack.setup()
+                    break
+                except PortBusy:
+                    if attempt == 2:
+                        raise
+                    mp.chdir(root)
+                    run_down(None)
+                    port_overlay(root)
             yield stack
         finally:
-            from avion_workspace.infra.cli import run_down
-
             mp.chdir(root)
             try:
                 run_down(None)

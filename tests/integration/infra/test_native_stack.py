@@ -12,6 +12,7 @@ import sys
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import meilisearch
 import psycopg
 import pytest
@@ -21,9 +22,11 @@ from avion_workspace.config import load_platform
 from avion_workspace.errors import AvionError
 from avion_workspace.infra.cli import run_down, run_logs, run_reset, run_status
 from avion_workspace.infra.errors import PortBusy
+from avion_workspace.infra.native import S3_LACKS
 from avion_workspace.infra.ports import free_port
 from avion_workspace.infra.processes import PidFile, process_start_time
 from avion_workspace.localenv import redis_users
+from avion_workspace.tools import TOOLS
 
 pytestmark = pytest.mark.integration
 
@@ -97,20 +100,51 @@ def test_redis_users_reach_only_their_namespaces(stack: Any) -> None:
         redis.Redis(port=port, username="avion_auth", password=wrong).ping()
 
 
-def test_buckets_exist_with_versioning_and_expiry(stack: Any) -> None:
+def test_buckets_exist_with_versioning(stack: Any) -> None:
     client = s3(stack)
     names = sorted(b["Name"] for b in client.list_buckets()["Buckets"])
     assert names == sorted(
         ["avion-media-uploads", "avion-media-processed", "avion-backups", "avion-logs"]
     )
     assert client.get_bucket_versioning(Bucket="avion-backups")["Status"] == "Enabled"
-    rules = client.get_bucket_lifecycle_configuration(Bucket="avion-logs")["Rules"]
-    assert [r["Expiration"]["Days"] for r in rules] == [14]
     client.put_object(Bucket="avion-media-uploads", Key="itest/hello.txt", Body=b"hello")
     assert (
         client.get_object(Bucket="avion-media-uploads", Key="itest/hello.txt")["Body"].read()
         == b"hello"
     )
+
+
+def test_the_local_s3_server_still_lacks_lifecycle_as_doctor_says(stack: Any) -> None:
+    """When the server gains lifecycle, this fails: then provision expiry locally too."""
+    client = s3(stack)
+    with pytest.raises(botocore.exceptions.ClientError) as refused:
+        client.put_bucket_lifecycle_configuration(
+            Bucket="avion-logs",
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": "x",
+                        "Status": "Enabled",
+                        "Filter": {"Prefix": ""},
+                        "Expiration": {"Days": 1},
+                    }
+                ]
+            },
+        )
+    assert refused.value.response["Error"]["Code"] == "NotImplemented"
+    assert "lifecycle expiry" in S3_LACKS
+
+
+def test_status_names_each_server_and_the_version_it_reports(stack: Any) -> None:
+    found = {name: (c["server"], c["version"]) for name, c in components(stack).items()}
+    assert found["postgres"][0] == "postgres"
+    assert found["postgres"][1].startswith(
+        load_platform(stack.root / "config").postgres.version + "."
+    )
+    assert found["redis"][0] == "redis-server"
+    assert found["redis"][1].split(".")[0] >= "7"
+    assert found["s3"] == ("versitygw", TOOLS["versitygw"].version.removeprefix("v"))
+    assert found["search"] == ("meilisearch", "1.21.0")
 
 
 def test_meilisearch_indexes_and_searches(stack: Any) -> None:

@@ -110,7 +110,7 @@ def test_egress_goes_only_to_the_datastores_a_service_uses(platforms: dict[str, 
 
     assert ports("auth") == {"postgres": [5432], "redis": [6379, 26379]}
     assert ports("search") == {"postgres": [5432], "redis": [6379, 26379], "meilisearch": [7700]}
-    assert ports("media") == {"postgres": [5432], "redis": [6379, 26379], "minio": [9000]}
+    assert ports("media") == {"postgres": [5432], "redis": [6379, 26379], "versitygw": [7070]}
     no_db = dataclasses.replace(staging.services["auth"], database=None, redis_namespaces=())
     assert datastore_rules(staging, no_db) == []
 
@@ -120,7 +120,7 @@ def test_production_object_storage_is_s3_outside_the_cluster(
 ) -> None:
     prod = platforms["production"]
     rules = {r["name"]: r for r in datastore_rules(prod, prod.services["media"])}
-    assert "minio" not in rules
+    assert "versitygw" not in rules
     assert rules["s3"]["ports"] == [443]
     assert rules["s3"]["ipBlock"]["cidr"] == "0.0.0.0/0"
     assert "10.0.0.0/8" in rules["s3"]["ipBlock"]["except"]

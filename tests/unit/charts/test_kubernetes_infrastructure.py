@@ -108,8 +108,8 @@ def test_release_order_and_helmfile_agree(platforms: dict[str, Platform]) -> Non
     _, doc = helmfile(platforms)
     names = [r["name"] for r in doc["releases"]]
     assert names == [r.name for r in infrastructure_releases(platforms["staging"])]
-    minio = next(r for r in doc["releases"] if r["name"] == "minio")
-    assert minio["installed"] == '{{ has .Environment.Name (list "local" "staging") }}'
+    s3 = next(r for r in doc["releases"] if r["name"] == "versitygw")
+    assert s3["installed"] == '{{ has .Environment.Name (list "local" "staging") }}'
     operator = next(r for r in doc["releases"] if r["name"] == "cloudnative-pg")
     assert operator["version"] == UPSTREAM["cloudnative-pg"].version
     datastores = next(r for r in doc["releases"] if r["name"] == "avion-datastores")

@@ -90,9 +90,11 @@ def test_values_files_of_the_plan_are_rendered_files(platforms: dict[str, Platfo
             assert values in rendered, values
 
 
-def test_minio_only_where_object_storage_is_minio(platforms: dict[str, Platform]) -> None:
-    assert "minio" in [s.release for s in plan_deploy(platforms["staging"]).steps]
-    assert "minio" not in [s.release for s in plan_deploy(platforms["production"]).steps]
+def test_an_s3_server_only_where_object_storage_is_in_the_cluster(
+    platforms: dict[str, Platform],
+) -> None:
+    assert "versitygw" in [s.release for s in plan_deploy(platforms["staging"]).steps]
+    assert "versitygw" not in [s.release for s in plan_deploy(platforms["production"]).steps]
 
 
 def test_the_cluster_chart_is_local_and_fetches_nothing(platforms: dict[str, Platform]) -> None:

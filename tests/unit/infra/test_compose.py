@@ -53,11 +53,11 @@ def test_the_rendered_file_becomes_ordered_container_specs(
     assert set(project.volumes) == {
         "avion_postgres-data",
         "avion_redis-data",
-        "avion_minio-data",
+        "avion_s3-data",
         "avion_meilisearch-data",
     }
     names = [s.service for s in project.services]
-    assert names.index("minio") < names.index("minio-init")
+    assert names == ["postgres", "redis", "s3", "meilisearch"]
     postgres = project.service("postgres")
     assert postgres.name == "avion-postgres-1"
     expected = "v-postgres_password"  # pragma: allowlist secret
@@ -81,12 +81,21 @@ def test_the_rendered_file_becomes_ordered_container_specs(
     assert "avion_auth on >v-avion_auth_redis_password resetkeys ~cache:* ~session:*" in " ".join(
         redis.command
     )
-    job = project.service("minio-init")
-    assert job.one_shot
+    s3 = project.service("s3")
+    assert s3.environment["ROOT_ACCESS_KEY"] == "v-minio_root_user"
+    assert s3.command is not None
+    assert "versitygw --port :7070" in s3.command[0]
     assert not postgres.one_shot
-    assert job.depends_on == {"minio": "service_healthy"}
-    assert job.command is not None
-    assert "$MINIO_ROOT_USER" in job.command[0]
+    document = yaml.safe_load(COMPOSE)
+    document["services"]["s3-init"] = {
+        "image": "busybox:1.37",
+        "depends_on": {"s3": {"condition": "service_healthy"}},
+        "command": ["true"],
+        "restart": "no",
+    }
+    job = load_compose(yaml.safe_dump(document), env, ROOT).service("s3-init")
+    assert job.one_shot
+    assert job.depends_on == {"s3": "service_healthy"}
 
 
 def test_unset_credentials_say_to_run_setup() -> None:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from avion_workspace.config import load_platform
 from avion_workspace.infra.compose import load_compose
@@ -32,8 +33,21 @@ class Recorder:
         self.events.append((component, f"done: {message}"))
 
 
-def backend(client: Any, env: dict[str, str] = ENV) -> DockerBackend:
-    project = load_compose((ROOT / "docker-compose.yml").read_text(), env, ROOT)
+def with_init_job(text: str) -> str:
+    """The rendered compose file plus a one-shot job after the S3 server (as a team might add)."""
+    document = yaml.safe_load(text)
+    document["services"]["s3-init"] = {
+        "image": "busybox:1.37",
+        "depends_on": {"s3": {"condition": "service_healthy"}},
+        "command": ["true"],
+        "restart": "no",
+    }
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+def backend(client: Any, env: dict[str, str] = ENV, *, job: bool = True) -> DockerBackend:
+    text = (ROOT / "docker-compose.yml").read_text()
+    project = load_compose(with_init_job(text) if job else text, env, ROOT)
     return DockerBackend(
         client, project, Endpoints.of(PLATFORM), retry=Retry(timeout=5, first_delay=0, max_delay=0)
     )
@@ -51,10 +65,11 @@ def test_first_up_creates_network_volumes_and_healthy_containers(client: Any) ->
     assert {name for op, name in client.calls if op == "create volume"} == {
         "avion_postgres-data",
         "avion_redis-data",
-        "avion_minio-data",
+        "avion_s3-data",
         "avion_meilisearch-data",
     }
     assert ("pull", "postgres:17-alpine") in client.calls
+    assert ("pull", "ghcr.io/versity/versitygw:v1.8.0") in client.calls
     assert ("pull", "getmeili/meilisearch:v1.21") in client.calls
     postgres = client.containers.get("avion-postgres-1")
     kwargs = postgres.kwargs
@@ -74,14 +89,14 @@ def test_first_up_creates_network_volumes_and_healthy_containers(client: Any) ->
     assert kwargs["labels"]["com.docker.compose.project"] == "avion"
     expected = "v-avion_auth_db_password"  # pragma: allowlist secret
     assert kwargs["environment"]["AVION_AUTH_DB_PASSWORD"] == expected
-    # the bucket job ran once minio was healthy, and succeeded
+    # the one-shot job ran once the S3 server was healthy, and succeeded
     starts = [name for op, name in client.calls if op == "start"]
-    assert starts.index("avion-minio-1") < starts.index("avion-minio-init-1")
-    assert client.containers.get("avion-minio-init-1").status == "exited"
+    assert starts.index("avion-s3-1") < starts.index("avion-s3-init-1")
+    assert client.containers.get("avion-s3-init-1").status == "exited"
     assert {c: m for c, m in recorder.events if m == "done: healthy"}.keys() == {
         "postgres",
         "redis",
-        "minio",
+        "s3",
         "meilisearch",
     }
     assert all(s.state == "running" for s in backend(client).status().values())
@@ -108,7 +123,7 @@ def test_a_changed_definition_recreates_the_container_and_keeps_its_volume(clien
 def test_down_stops_and_status_follows(client: Any) -> None:
     docker = backend(client)
     docker.up(Recorder())
-    assert sorted(docker.down()) == ["meilisearch", "minio", "postgres", "redis"]
+    assert sorted(docker.down()) == ["meilisearch", "postgres", "redis", "s3"]
     assert {s.state for s in docker.status().values()} == {"stopped"}
     assert docker.down() == []
     assert client.volumes.by_name  # data kept
@@ -121,10 +136,10 @@ def test_status_of_a_project_never_started(client: Any) -> None:
     assert statuses["s3"].url == "http://127.0.0.1:9000"
 
 
-def test_a_failing_bucket_job_is_reported_with_its_log(client: Any) -> None:
-    client.behaviour["minio-init"] = {"exit_code": 1}
+def test_a_failing_one_shot_job_is_reported_with_its_log(client: Any) -> None:
+    client.behaviour["s3-init"] = {"exit_code": 1}
     with pytest.raises(
-        InfraError, match="minio-init failed with exit code 1:\nlog of avion-minio-init-1"
+        InfraError, match="s3-init failed with exit code 1:\nlog of avion-s3-init-1"
     ):
         backend(client).up(Recorder())
 
@@ -155,7 +170,7 @@ def test_reset_removes_containers_and_volumes(client: Any) -> None:
 def test_logs_come_from_the_component_container(client: Any) -> None:
     docker = backend(client)
     docker.up(Recorder())
-    assert docker.logs("s3", 5).startswith("log of avion-minio-1")
+    assert docker.logs("s3", 5).startswith("log of avion-s3-1")
     with pytest.raises(InfraError, match="unknown component 'kafka'"):
         docker.logs("kafka", 5)
 

@@ -23,20 +23,35 @@ ENV = {name: f"v/{name.lower()}" for name in credential_names(PLATFORM)}
 def statuses(state: str = "running") -> dict[str, ComponentStatus]:
     endpoints = Endpoints.of(PLATFORM)
     return {
-        n: ComponentStatus(n, state, endpoints.url(n))
+        n: ComponentStatus(n, state, endpoints.url(n), server=PROGRAMS[n])
         for n in ("postgres", "redis", "s3", "search")
     }
 
 
+PROGRAMS = {
+    "postgres": "postgres",
+    "redis": "redis-server",
+    "s3": "versitygw",
+    "search": "meilisearch",
+}
+VERSIONS = {"postgres": "17.10", "redis": "7.0.15", "s3": "1.8.0", "search": "1.21.0"}
+
+
 def test_status_document_has_exactly_the_documented_shape() -> None:
-    doc = status_document(PLATFORM, statuses(), Credentials.of(ENV), Endpoints.of(PLATFORM))
+    doc = status_document(
+        PLATFORM, statuses(), Credentials.of(ENV), Endpoints.of(PLATFORM), VERSIONS
+    )
     components = doc["components"]
     assert list(doc) == ["components"]
     assert list(components) == ["postgres", "redis", "s3", "search"]
-    assert set(components["postgres"]) == {"status", "url", "databases"}
-    assert set(components["redis"]) == {"status", "url"}
-    assert set(components["s3"]) == {"status", "url", "access_key", "secret_key", "buckets"}
-    assert set(components["search"]) == {"status", "url"}
+    common = {"status", "url", "server", "version"}
+    assert set(components["postgres"]) == common | {"databases"}
+    assert set(components["redis"]) == common
+    assert set(components["s3"]) == common | {"access_key", "secret_key", "buckets"}
+    assert set(components["search"]) == common
+    assert {n: (c["server"], c["version"]) for n, c in components.items()} == {
+        n: (PROGRAMS[n], VERSIONS[n]) for n in components
+    }
     assert components["postgres"]["url"] == "postgresql://127.0.0.1:5432"
     assert components["s3"]["buckets"] == [
         "avion-media-uploads",
@@ -50,6 +65,16 @@ def test_status_document_has_exactly_the_documented_shape() -> None:
     )
     assert components["search"]["url"] == "http://127.0.0.1:7700"
     assert {v["status"] for v in components.values()} == {"running"}
+
+
+def test_a_component_not_running_has_no_server_or_version() -> None:
+    doc = status_document(
+        PLATFORM,
+        {n: ComponentStatus(n, "stopped", "") for n in PROGRAMS},
+        Credentials.of(ENV),
+        Endpoints.of(PLATFORM),
+    )
+    assert {(c["server"], c["version"]) for c in doc["components"].values()} == {(None, None)}
 
 
 def test_every_database_gets_an_owner_dsn_with_quoted_password() -> None:

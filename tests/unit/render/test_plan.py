@@ -20,6 +20,7 @@ from avion_workspace.render.plan import (
     render_template,
     stamp,
 )
+from avion_workspace.tools import TOOLS
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -96,19 +97,16 @@ def test_plan_is_deterministic(context: RenderContext, fixture_config: Path) -> 
 
 def test_compose_has_the_local_stack_from_config(context: RenderContext) -> None:
     compose = yaml.safe_load(build_plan(context).files["docker-compose.yml"].content)
-    assert set(compose["services"]) >= {"postgres", "redis", "minio", "minio-init", "meilisearch"}
+    assert set(compose["services"]) == {"postgres", "redis", "s3", "meilisearch"}
     assert compose["services"]["postgres"]["image"] == "postgres:17-alpine"
-    for name in ("postgres", "redis", "minio", "meilisearch"):
+    # the S3 server is the one the native stack builds, at the same version
+    assert (
+        compose["services"]["s3"]["image"]
+        == f"ghcr.io/versity/versitygw:{TOOLS['versitygw'].version}"
+    )
+    for name in ("postgres", "redis", "s3", "meilisearch"):
         assert "healthcheck" in compose["services"][name], name
-    assert set(compose["volumes"]) == {
-        "postgres-data",
-        "redis-data",
-        "minio-data",
-        "meilisearch-data",
-    }
-    init = compose["services"]["minio-init"]["command"][0]
-    for bucket in ("avion-media-uploads", "avion-media-processed", "avion-backups", "avion-logs"):
-        assert f"mc mb --ignore-existing local/{bucket}" in init
+    assert set(compose["volumes"]) == {"postgres-data", "redis-data", "s3-data", "meilisearch-data"}
     redis_args = " ".join(compose["services"]["redis"]["command"])
     assert "avion_alpha on >${AVION_ALPHA_REDIS_PASSWORD:?" in redis_args
     assert "~cache:* ~session:*" in redis_args
