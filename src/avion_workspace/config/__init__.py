@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from avion_workspace.config.loader import Document
 from avion_workspace.config.model import Platform, Service, build_platform
 from avion_workspace.config.validate import ConfigSet
 from avion_workspace.config.validate import load_config as _load_config
@@ -26,8 +27,14 @@ def _fingerprint(config_dir: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(stats)
 
 
-def load_config(config_dir: Path) -> ConfigSet:
-    """:func:`avion_workspace.config.validate.load_config`, once per unchanged folder."""
+def load_config(config_dir: Path, *, local_override: Document | None = None) -> ConfigSet:
+    """:func:`avion_workspace.config.validate.load_config`, once per unchanged folder.
+
+    With this machine's ``local_override`` (see :mod:`.override`) nothing is memoised: the
+    override may live outside the folder, where the fingerprint does not look.
+    """
+    if local_override is not None:
+        return _load_config(config_dir, local_override=local_override)
     key = Path(config_dir).resolve()
     fingerprint = _fingerprint(key)
     cached = _LOADED.get(key)

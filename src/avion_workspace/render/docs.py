@@ -32,11 +32,12 @@ INFRASTRUCTURE_SECRETS = {
     "avion-backup-credentials": "CloudNativePG base backups and WAL archiving: `ACCESS_KEY_ID`, `ACCESS_SECRET_KEY` for the `avion-backups` bucket",
     "alertmanager-slack": "Alertmanager's Slack webhook URL (key `webhook-url`), mounted as a file; never inline in values",
 }
-# Secrets named by pattern: (prefix, what one holds).
+# Secrets named by pattern: (prefix, the row's name, what one holds).
 INFRASTRUCTURE_SECRET_PATTERNS = (
     (
         "postgres-",
-        "CloudNativePG managed role of one database owner: a `kubernetes.io/basic-auth` Secret with `username` and `password` (the service's database password)",
+        "postgres-<owner>-credentials",
+        "one per service database owner (e.g. `postgres-avion-auth-credentials`): CloudNativePG managed role of one database owner: a `kubernetes.io/basic-auth` Secret with `username` and `password` (the service's database password)",
     ),
 )
 
@@ -44,8 +45,8 @@ INFRASTRUCTURE_SECRET_PATTERNS = (
 def _holds(name: str, files: list[str]) -> str:
     if name in INFRASTRUCTURE_SECRETS:
         return INFRASTRUCTURE_SECRETS[name]
-    for prefix, holds in INFRASTRUCTURE_SECRET_PATTERNS:
-        if name.startswith(prefix):
+    for _, pattern, holds in INFRASTRUCTURE_SECRET_PATTERNS:
+        if name == pattern:
             return holds
     return "referenced by " + ", ".join(files)
 
@@ -66,22 +67,30 @@ def service_secrets(context: RenderContext) -> list[dict[str, object]]:
 
 
 def infrastructure_secrets(context: RenderContext) -> list[dict[str, str]]:
-    """Every Secret the rendered infrastructure files reference, with what it holds."""
+    """Every Secret the rendered infrastructure values reference, with what it holds.
+
+    Secrets named by a pattern (one per database owner) are one row, named by the pattern.
+    """
     where: dict[str, list[str]] = {}
     for generated in infrastructure(context):
+        if "/templates/" in generated.path:
+            continue  # chart templates name Secrets through values, not literally
         text = generated.content.decode("utf-8", errors="replace")
         for match in _SECRET_REFERENCE.finditer(text):
-            name = match.group(1) or match.group(2)
+            name = _row_name(match.group(1) or match.group(2))
             files = where.setdefault(name, [])
             if generated.path not in files:
                 files.append(generated.path)
     return [
-        {
-            "secret": name,
-            "used_by": _holds(name, files),
-        }
-        for name, files in sorted(where.items())
+        {"secret": name, "used_by": _holds(name, files)} for name, files in sorted(where.items())
     ]
+
+
+def _row_name(secret: str) -> str:
+    for prefix, pattern, _ in INFRASTRUCTURE_SECRET_PATTERNS:
+        if secret.startswith(prefix):
+            return pattern
+    return secret
 
 
 def docs(context: RenderContext) -> Iterable[GeneratedFile]:
