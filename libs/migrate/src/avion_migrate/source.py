@@ -89,7 +89,10 @@ def sources_from_names(directory: Path, names: Iterable[str]) -> tuple[Source, .
                 Problem(
                     f"duplicate version {version}: " + " and ".join(files),
                     location=Location(str(directory / files[1])),
-                    hint="give each file its own version: rename one (e.g. add a second to the later timestamp)",
+                    hint=(
+                        "give each file its own version: `inv migrate.fix` renumbers timestamped"
+                        " files; rename one of two sequential ones (e.g. to the next free number)"
+                    ),
                 )
             )
     if problems:

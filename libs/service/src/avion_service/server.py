@@ -29,8 +29,8 @@ from avion_service.readiness import Readiness
 from avion_service.resources import Resources
 from avion_service.settings import Settings
 
-# The team's API hook: add servicers to the server; return their full service names.
 Register = Callable[[grpc.aio.Server, Resources], Sequence[str]]
+"""The team's API hook (``api.register``): add servicers to the server, return their full names."""
 
 
 class StartupError(Exception):
