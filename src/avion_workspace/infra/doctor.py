@@ -41,7 +41,7 @@ def postgres_check(root: Path, major: str) -> Check:
 
     name = f"postgresql {major} server"
     how = (
-        f"inv tools.install --name postgres (PostgreSQL {major}, pinned), or set {PG_BIN_VAR} to the "
+        f"inv tools.install postgres (PostgreSQL {major}, pinned), or set {PG_BIN_VAR} to the "
         f"bin directory of a PostgreSQL {major} (explicit fallback)"
     )
     try:
@@ -133,7 +133,7 @@ def collect(
             Check(
                 f"{name} {tool.version}",
                 str(path) if path else None,
-                f"inv tools.install --name {name}  ({tool.purpose})",
+                f"inv tools.install {name}  ({tool.purpose})",
                 name in native_tools,
             )
         )

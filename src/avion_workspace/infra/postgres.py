@@ -76,7 +76,7 @@ def find_bin_dir(
 ) -> Path:
     """PostgreSQL's bin directory: ``$AVION_PG_BIN`` when set, else the pinned one in ``.tools/``.
 
-    The pinned server (``inv tools.install --name postgres``) runs the major version config names; the
+    The pinned server (``inv tools.install postgres``) runs the major version config names; the
     machine's own server is used only when ``AVION_PG_BIN`` names it, as an explicit fallback.
     """
     env = os.environ if environ is None else environ
@@ -93,7 +93,7 @@ def find_bin_dir(
         return pinned
     raise ToolMissing(
         "the pinned PostgreSQL server (initdb, pg_ctl, postgres) is not installed",
-        hint=f"run `inv tools.install --name postgres`, or set {PG_BIN_VAR} to the bin directory of a "
+        hint=f"run `inv tools.install postgres`, or set {PG_BIN_VAR} to the bin directory of a "
         "PostgreSQL of the version config names (e.g. /usr/lib/postgresql/17/bin)",
     )
 

@@ -21,7 +21,7 @@ _SCHEMES = ("postgresql", "postgres")
 _URL = re.compile(r"^\s*([A-Za-z][A-Za-z0-9+.-]*)://(?P<rest>.*)$", re.DOTALL)
 _KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'?|\S+)", re.IGNORECASE)
 _HINT = (
-    "write it as postgresql://USER:PASSWORD@HOST:PORT/DBNAME (percent-encode special "
+    "write it as postgresql://USER:PASSWORD@HOST:PORT/DBNAME (percent-encode special "  # pragma: allowlist secret
     "characters) or as key=value pairs (host=... port=... dbname=... user=... password=...)"
 )
 

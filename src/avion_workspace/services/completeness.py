@@ -16,14 +16,23 @@ from avion_workspace.config.model import Platform
 from avion_workspace.errors import Problem
 from avion_workspace.render.services import team_files
 
+# The team files a service cannot start without: its package and the API its entry point imports.
+# The others (README, tests, domain/, application/) are the team's to reshape or delete.
+_IMPORTED = ("/__init__.py", "/api.py")
+
 
 def services_without_team_files(root: Path, platform: Platform) -> dict[str, list[str]]:
-    """``{service: [missing team file, ...]}`` for services none of whose team files exist."""
+    """``{service: [missing team file, ...]}`` for services lacking the package or its ``api.py``."""
     missing: dict[str, list[str]] = {}
     for name, service in platform.services.items():
-        paths = list(team_files(platform, service))
-        absent = [p for p in paths if not (root / p).exists()]
-        if paths and len(absent) == len(paths):
+        package = f"/src/{service.package}"
+        imported = [
+            p
+            for p in team_files(platform, service)
+            if p.endswith(tuple(package + i for i in _IMPORTED))
+        ]
+        absent = [p for p in imported if not (root / p).exists()]
+        if absent:
             missing[name] = absent
     return missing
 
@@ -32,7 +41,7 @@ def team_file_problems(root: Path, platform: Platform, base: Document) -> list[P
     """One located problem per service declared without its team's files."""
     return [
         Problem(
-            f"service {name!r} is in config but has none of its team's files ({files[0]}, ...): "
+            f"service {name!r} is in config but lacks its team's {', '.join(files)}: "
             "its code cannot import its API",
             base.locate(("services", name), key=True),
             f"$.services.{name}",

@@ -97,9 +97,7 @@ class Stack:
 def stack() -> Iterator[Stack]:
     """``inv setup`` (native backend) in a copy of the workspace; stopped and deleted afterwards."""
     for tool in (S3_PROGRAM, "meilisearch"):
-        require_program(
-            tool, f"inv tools.install --name {tool}", found=find_tool(ROOT, tool) is not None
-        )
+        require_program(tool, f"inv tools.install {tool}", found=find_tool(ROOT, tool) is not None)
     require_program("redis-server", "inv infra.install (apt-get install redis-server)")
     try:
         pg_bin = find_bin_dir(tools_root=ROOT)

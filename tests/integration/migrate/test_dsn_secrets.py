@@ -16,21 +16,21 @@ import pytest
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
-PASSWORD = "Pw7Zq9SecretXx"
+PASSWORD = "Pw7Zq9SecretXx"  # pragma: allowlist secret
 
 MALFORMED = {
     "scheme typo": f"postgresq://avion:{PASSWORD}@127.0.0.1:1/db",
     "other scheme": f"mysql://avion:{PASSWORD}@127.0.0.1:1/db",
     "unclosed IPv6 host": f"postgresql://avion:{PASSWORD}@[::1/db",
     "space in host": f"postgresql://avion:{PASSWORD}@ho st:1/db",
-    "bad percent escape": f"postgresql://avion:{PASSWORD}%zz@127.0.0.1:1/db",
+    "bad percent escape": f"postgresql://avion:{PASSWORD}%zz@127.0.0.1:1/db",  # pragma: allowlist secret
     "two @": f"postgresql://avion:{PASSWORD}@x@127.0.0.1:1/db",
     "port not a number": f"postgresql://avion:{PASSWORD}@127.0.0.1:port/db",
     "bad option": f"postgresql://avion:{PASSWORD}@127.0.0.1:1/db?sslmode=bogus",
     "keyword string missing =": f"host=127.0.0.1 port=1 password={PASSWORD} dbname",
     "unterminated quote": f"host=127.0.0.1 password='{PASSWORD}",
     "closed port": f"postgresql://avion:{PASSWORD}@127.0.0.1:1/db",
-    "percent-encoded password": "postgresql://avion:"
+    "percent-encoded password": "postgresql://avion:"  # pragma: allowlist secret
     + "".join(f"%{ord(c):02X}" for c in PASSWORD)
     + "@127.0.0.1:1/db",
 }

@@ -23,6 +23,7 @@ def lines() -> CommandLines:
     [
         "inv tools.install helm",
         "inv tools.install --names helm",
+        "inv tools.install --name helm --name goose",
         "inv tools.install",
         "inv security.scan bandit",
         "inv infra.logs",

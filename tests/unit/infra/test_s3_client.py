@@ -12,7 +12,9 @@ from botocore.credentials import Credentials
 from avion_workspace.infra.s3 import S3Client
 
 CLIENT = S3Client(
-    "http://127.0.0.1:9000", "AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+    "http://127.0.0.1:9000",
+    "AKIDEXAMPLE",
+    "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",  # pragma: allowlist secret
 )
 NOW = datetime(2026, 11, 30, 12, 0, 0, tzinfo=UTC)
 

@@ -208,7 +208,7 @@ def test_production_promotes_the_commits_images_without_rebuilding(
     assert not any("docker-build" in run for run in _runs(production))
     jobs = production["jobs"]
     assert [s["run"] for s in jobs["promote"]["steps"][-2:]] == [
-        "inv tools.install --name crane",
+        "inv tools.install crane",
         'inv ci.promote-images --from-tag "$GITHUB_SHA" --to-tag "$GITHUB_REF_NAME"',
     ]
     deploy = jobs["deploy"]
