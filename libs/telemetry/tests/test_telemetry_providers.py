@@ -26,6 +26,7 @@ from opentelemetry.proto.collector.metrics.v1 import (
     metrics_service_pb2_grpc,
 )
 from opentelemetry.proto.collector.trace.v1 import trace_service_pb2, trace_service_pb2_grpc
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 
 class Collector(
@@ -60,6 +61,9 @@ def collector() -> Iterator[tuple[Collector, str]]:
     server.stop(grace=None)
 
 
+SDK_OWN = ("telemetry.", "service.instance.id")
+
+
 def local(**overrides: object) -> TelemetrySettings:
     values: dict[str, object] = {"service_name": "drop", "metrics_host": "127.0.0.1"}
     return TelemetrySettings(**{**values, **overrides})  # type: ignore[arg-type]
@@ -70,40 +74,85 @@ def test_settings_are_read_from_standard_variables() -> None:
         TelemetrySettings,
         environ={
             "OTEL_SERVICE_NAME": "timeline",
-            "OTEL_RESOURCE_ATTRIBUTES": "team=feeds,region=eu",
             "OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4317",
-            "OTEL_TRACES_SAMPLER_ARG": "0.5",
+            "OTEL_SDK_DISABLED": "false",
             "METRICS_PORT": "9464",
         },
     )
     assert config.service_name == "timeline"
-    assert config.resource_attributes == {"team": "feeds", "region": "eu"}
     assert config.otlp_endpoint == "http://collector:4317"
-    assert (config.trace_sample_ratio, config.metrics_port) == (0.5, 9464)
+    assert (config.sdk_disabled, config.metrics_port) == (False, 9464)
 
 
 def test_bad_telemetry_settings_are_all_reported() -> None:
     with pytest.raises(SettingsError) as info:
         setup_telemetry_from_env(
-            {"OTEL_TRACES_SAMPLER_ARG": "2", "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4317"}
+            {"METRICS_PORT": "65536", "OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4317"}
         )
     assert [p.env for p in info.value.problems] == [
         "OTEL_EXPORTER_OTLP_ENDPOINT",
-        "OTEL_TRACES_SAMPLER_ARG",
+        "METRICS_PORT",
     ]
 
 
-def test_resource_attributes_come_from_config() -> None:
-    resource = build_resource(
-        local(service_version="1.2.3", environment="staging", resource_attributes={"team": "x"})
-    )
-    assert dict(resource.attributes) == {
+def test_resource_attributes_come_from_config_over_the_sdks(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "team=x,service.name=ignored")
+    resource = build_resource(local(service_version="1.2.3", environment="staging"))
+    attributes = dict(resource.attributes)
+    assert attributes["telemetry.sdk.name"] == "opentelemetry"  # the SDK's own attributes stay
+    assert {key: attributes[key] for key in attributes if not key.startswith(SDK_OWN)} == {
         "team": "x",
         "service.name": "drop",
         "service.version": "1.2.3",
         "service.namespace": "avion",
         "deployment.environment.name": "staging",
     }
+
+
+def test_resource_attributes_from_the_environment_are_percent_decoded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_RESOURCE_ATTRIBUTES", "team=feeds%20%26%20ads,note=a%2Cb%3Dc")
+    attributes = build_resource(local()).attributes
+    assert (attributes["team"], attributes["note"]) == ("feeds & ads", "a,b=c")
+
+
+def test_otel_sdk_disabled_gives_noop_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+    telemetry = setup_telemetry_from_env(
+        {"OTEL_SDK_DISABLED": "true", "METRICS_PORT": "0", "METRICS_HOST": "127.0.0.1"}
+    )
+    with telemetry, telemetry.tracer("t").start_as_current_span("s") as span:
+        assert not span.is_recording()
+        assert telemetry.metrics_address is None
+    with setup_telemetry_from_env({"OTEL_SDK_DISABLED": "false"}) as enabled:
+        with enabled.tracer("t").start_as_current_span("s") as span:
+            assert span.is_recording()
+
+
+def test_the_sampler_is_chosen_by_otel_traces_sampler(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    with setup_telemetry(local()) as telemetry:
+        with telemetry.tracer("t").start_as_current_span("s") as span:
+            assert not span.is_recording()
+
+
+def test_parent_based_sampling_follows_a_sampled_caller(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A ratio of 0 drops new traces, but a caller's sampled trace is continued (ParentBased).
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0")
+    carrier = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+    unsampled = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00"}
+    propagator = TraceContextTextMapPropagator()
+    with setup_telemetry(local()) as telemetry:
+        tracer = telemetry.tracer("t")
+        with tracer.start_as_current_span("root") as root:
+            assert not root.is_recording()
+        with tracer.start_as_current_span("child", context=propagator.extract(carrier)) as child:
+            assert child.is_recording()
+        with tracer.start_as_current_span("off", context=propagator.extract(unsampled)) as off:
+            assert not off.is_recording()
 
 
 def test_noop_mode_records_nothing_and_serves_nothing() -> None:
@@ -148,9 +197,9 @@ async def test_metrics_can_be_mounted_in_an_asgi_app() -> None:
 
 def test_spans_and_metrics_are_exported_over_otlp(collector: tuple[Collector, str]) -> None:
     received, endpoint = collector
+    # An http:// endpoint means plaintext, as the SDK and the specification say; nothing else set.
     config = local(
         otlp_endpoint=endpoint,
-        otlp_insecure=True,
         otlp_metrics=True,
         otlp_headers={"x-tenant": "avion"},
         metric_export_interval_ms=100_000,
@@ -181,12 +230,6 @@ def test_spans_and_metrics_are_exported_over_otlp(collector: tuple[Collector, st
     ]
     assert "exports" in metric_names
     assert all(metadata.get("x-tenant") == "avion" for metadata in received.metadata)
-
-
-def test_sample_ratio_zero_records_no_spans() -> None:
-    telemetry = setup_telemetry(local(trace_sample_ratio=0.0))
-    with telemetry, telemetry.tracer("t").start_as_current_span("s") as span:
-        assert not span.is_recording()
 
 
 def test_capture_telemetry_reads_spans_and_metric_points() -> None:
