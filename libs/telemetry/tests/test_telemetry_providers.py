@@ -119,23 +119,23 @@ def test_resource_attributes_from_the_environment_are_percent_decoded(
     assert (attributes["team"], attributes["note"]) == ("feeds & ads", "a,b=c")
 
 
-def test_otel_sdk_disabled_gives_noop_mode(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_otel_sdk_disabled_gives_noop_mode() -> None:
     telemetry = setup_telemetry_from_env(
         {"OTEL_SDK_DISABLED": "true", "METRICS_PORT": "0", "METRICS_HOST": "127.0.0.1"}
     )
     with telemetry, telemetry.tracer("t").start_as_current_span("s") as span:
         assert not span.is_recording()
         assert telemetry.metrics_address is None
-    with setup_telemetry_from_env({"OTEL_SDK_DISABLED": "false"}) as enabled:
-        with enabled.tracer("t").start_as_current_span("s") as span:
-            assert span.is_recording()
+    enabled = setup_telemetry_from_env({"OTEL_SDK_DISABLED": "false"})
+    with enabled, enabled.tracer("t").start_as_current_span("s") as span:
+        assert span.is_recording()
 
 
 def test_the_sampler_is_chosen_by_otel_traces_sampler(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
-    with setup_telemetry(local()) as telemetry:
-        with telemetry.tracer("t").start_as_current_span("s") as span:
-            assert not span.is_recording()
+    telemetry = setup_telemetry(local())
+    with telemetry, telemetry.tracer("t").start_as_current_span("s") as span:
+        assert not span.is_recording()
 
 
 def test_parent_based_sampling_follows_a_sampled_caller(monkeypatch: pytest.MonkeyPatch) -> None:
