@@ -24,6 +24,13 @@ from avion_errors.codes import (
     define_error_code,
 )
 from avion_errors.error import DomainError
+from avion_errors.problem import (
+    PROBLEM_JSON,
+    TYPE_PREFIX,
+    ProblemResponse,
+    problem_details,
+    problem_response,
+)
 
 __all__ = [
     "ALREADY_EXISTS",
@@ -35,9 +42,11 @@ __all__ = [
     "NOT_FOUND",
     "NOT_IMPLEMENTED",
     "PERMISSION_DENIED",
+    "PROBLEM_JSON",
     "RATE_LIMITED",
     "REGISTRY",
     "STANDARD_CODES",
+    "TYPE_PREFIX",
     "UNAUTHENTICATED",
     "UNAVAILABLE",
     "VALIDATION_FAILED",
@@ -46,6 +55,9 @@ __all__ = [
     "ErrorCode",
     "ErrorRegistry",
     "GrpcStatus",
+    "ProblemResponse",
     "UnknownErrorCodeError",
     "define_error_code",
+    "problem_details",
+    "problem_response",
 ]

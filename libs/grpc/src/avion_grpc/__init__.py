@@ -1,5 +1,6 @@
 """gRPC for Avion services: interceptors, health, reflection, graceful shutdown, error mapping."""
 
+from avion_grpc.client import ContextClientInterceptor, client_interceptors, outbound_metadata
 from avion_grpc.interceptors import (
     REQUEST_ID_METADATA_KEY,
     AroundInterceptor,
@@ -27,14 +28,17 @@ __all__ = [
     "REQUEST_ID_METADATA_KEY",
     "SERVER_FAILURES",
     "AroundInterceptor",
+    "ContextClientInterceptor",
     "DomainErrorInterceptor",
     "GrpcServer",
     "LoggingInterceptor",
     "RecoveryInterceptor",
     "TracingInterceptor",
+    "client_interceptors",
     "default_interceptors",
     "domain_error_from_rpc_error",
     "error_metadata",
+    "outbound_metadata",
     "outcome",
     "to_status_code",
     "wrap_handler",
