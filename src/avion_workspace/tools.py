@@ -67,6 +67,12 @@ TOOLS: dict[str, Tool] = {
             "v0.22.1",
             "image promotion by digest",
         ),
+        Tool(
+            "buf",
+            "github.com/bufbuild/buf/cmd/buf",
+            "v1.75.0",
+            "proto lint and breaking-change checks (inv proto.lint)",
+        ),
         # MinIO tags no semver releases: the proxy serves a pseudo-version (a 2026-02 commit).
         # A large build: about 2.5 min and 1.5 GB of memory on 2 cores, once per machine.
         Tool(

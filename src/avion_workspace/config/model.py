@@ -109,6 +109,7 @@ class Service:
     resources: Resources
     autoscaling: Autoscaling | None
     libraries: tuple[str, ...]
+    requirements: tuple[str, ...] = ()  # third-party requirements of the team's own code
 
     @property
     def package(self) -> str:
@@ -198,6 +199,7 @@ def _service(
         resources=_resources(raw.get("resources", defaults["resources"])),
         autoscaling=Autoscaling(**scaling) if scaling else None,
         libraries=tuple(raw.get("libraries", defaults["libraries"])),
+        requirements=tuple(raw.get("requirements", ())),
     )
 
 

@@ -355,6 +355,7 @@ def requirements(service: Service) -> tuple[str, ...]:
         out += BUCKET_REQUIREMENTS
     if service.search:
         out += SEARCH_REQUIREMENTS
+    out += service.requirements
     return tuple(sorted(out, key=str.lower))
 
 

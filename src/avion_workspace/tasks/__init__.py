@@ -18,6 +18,7 @@ _NAMESPACES = (
     "infra",
     "migrate",
     "service",
+    "proto",
     "tools",
 )
 # Top-level tasks (inv setup, inv doctor, ...) live in :mod:`.root`.
