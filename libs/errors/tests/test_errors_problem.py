@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 
 from avion_errors import (
+    FIELD_VIOLATIONS,
     NOT_FOUND,
     PROBLEM_JSON,
     DomainError,
     ErrorCode,
     GrpcStatus,
+    field_violations,
+    invalid_fields,
     problem_details,
     problem_response,
 )
@@ -57,3 +60,24 @@ def test_an_unexpected_exception_is_a_generic_500() -> None:
         "detail": "internal error",
         "code": "INTERNAL",
     }
+
+
+def test_invalid_fields_lists_each_field_and_reads_back() -> None:
+    error = invalid_fields({"password": "must be at least 12 characters", "email": "malformed"})
+    assert error.code.name == "INVALID_ARGUMENT"
+    assert error.message == "invalid password, email"
+    assert error.details == {
+        FIELD_VIOLATIONS: [
+            {"field": "password", "description": "must be at least 12 characters"},
+            {"field": "email", "description": "malformed"},
+        ]
+    }
+    assert field_violations(error) == {
+        "password": "must be at least 12 characters",
+        "email": "malformed",
+    }
+    assert problem_details(error)["details"] == error.details
+    assert field_violations(DomainError(NOT_FOUND, "x")) == {}
+    assert field_violations(DomainError(NOT_FOUND, "x", details={FIELD_VIOLATIONS: "no"})) == {}
+    custom = invalid_fields({"a": "b"}, "bad request", code="VALIDATION_FAILED")
+    assert (custom.code.name, custom.message) == ("VALIDATION_FAILED", "bad request")

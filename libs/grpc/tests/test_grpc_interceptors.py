@@ -11,6 +11,7 @@ from avion_grpc import (
     GrpcServer,
     LoggingInterceptor,
     TracingInterceptor,
+    bad_request_violations,
     default_interceptors,
     domain_error_from_rpc_error,
 )
@@ -213,3 +214,26 @@ async def test_without_recovery_a_crash_is_unknown_and_logged_with_its_traceback
         assert (cancelled["status"], cancelled["log_level"]) == ("CANCELLED", "info")
         crash_span = telemetry.finished_spans()[0]
         assert [event.name for event in crash_span.events] == ["exception"]
+
+
+@pytest.mark.anyio
+async def test_field_violations_travel_as_standard_bad_request_details(harness: Harness) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await harness.say(b"invalid")
+    assert info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert info.value.details() == "invalid password, email"
+    assert bad_request_violations(info.value) == {
+        "password": "must be at least 12 characters",
+        "email": "malformed",
+    }
+    error = domain_error_from_rpc_error(info.value)
+    assert error is not None
+    assert error.details["field_violations"][0]["field"] == "password"  # type: ignore[index]
+
+
+@pytest.mark.anyio
+async def test_errors_without_field_violations_have_no_bad_request(harness: Harness) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await harness.say(b"not-found")
+    assert bad_request_violations(info.value) == {}
+    assert "grpc-status-details-bin" not in dict(info.value.trailing_metadata() or ())

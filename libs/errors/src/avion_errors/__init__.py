@@ -23,7 +23,7 @@ from avion_errors.codes import (
     UnknownErrorCodeError,
     define_error_code,
 )
-from avion_errors.error import DomainError
+from avion_errors.error import FIELD_VIOLATIONS, DomainError, field_violations, invalid_fields
 from avion_errors.problem import (
     PROBLEM_JSON,
     TYPE_PREFIX,
@@ -37,6 +37,7 @@ __all__ = [
     "CONFLICT",
     "DEADLINE_EXCEEDED",
     "FAILED_PRECONDITION",
+    "FIELD_VIOLATIONS",
     "INTERNAL",
     "INVALID_ARGUMENT",
     "NOT_FOUND",
@@ -58,6 +59,8 @@ __all__ = [
     "ProblemResponse",
     "UnknownErrorCodeError",
     "define_error_code",
+    "field_violations",
+    "invalid_fields",
     "problem_details",
     "problem_response",
 ]

@@ -12,6 +12,7 @@ from avion_grpc.interceptors import (
     outcome,
     wrap_handler,
 )
+from avion_grpc.rich_status import STATUS_DETAILS_KEY, bad_request_violations, status_details
 from avion_grpc.server import DEFAULT_ADDRESS, HEALTH_SERVICE_NAME, GrpcServer
 from avion_grpc.status import (
     ERROR_METADATA_KEY,
@@ -27,6 +28,7 @@ __all__ = [
     "HEALTH_SERVICE_NAME",
     "REQUEST_ID_METADATA_KEY",
     "SERVER_FAILURES",
+    "STATUS_DETAILS_KEY",
     "AroundInterceptor",
     "ContextClientInterceptor",
     "DomainErrorInterceptor",
@@ -34,12 +36,14 @@ __all__ = [
     "LoggingInterceptor",
     "RecoveryInterceptor",
     "TracingInterceptor",
+    "bad_request_violations",
     "client_interceptors",
     "default_interceptors",
     "domain_error_from_rpc_error",
     "error_metadata",
     "outbound_metadata",
     "outcome",
+    "status_details",
     "to_status_code",
     "wrap_handler",
 ]
