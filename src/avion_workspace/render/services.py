@@ -44,7 +44,7 @@ LIBRARIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "config": ("avion-config", ()),
     "logging": ("avion-logging", ("config",)),
     "telemetry": ("avion-telemetry", ("config",)),
-    "ddd": ("avion-ddd", ()),
+    "ddd": ("avion-ddd", ("errors",)),
     "cqrs": ("avion-cqrs", ("ddd", "errors")),
     "grpc": ("avion-grpc", ("errors", "logging")),
 }
