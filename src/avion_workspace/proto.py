@@ -25,6 +25,8 @@ HEADER = (
 )
 # grpcio-tools' service stubs carry no annotations; the messages' .pyi files are the typed surface.
 UNTYPED = "# mypy: ignore-errors\n"
+# The messages' .pyi use bare Mapping/Iterable in constructor signatures.
+LOOSE_STUBS = '# mypy: disable-error-code="type-arg"\n'
 
 
 class ProtoError(AvionError):
@@ -97,6 +99,8 @@ def generate(package: ProtoPackage, root: Path) -> dict[Path, bytes]:
             header = HEADER.format(source=source.as_posix(), generator=_generator_version())
             if produced.name.endswith("_pb2_grpc.py"):
                 header += UNTYPED
+            elif produced.suffix == ".pyi":
+                header += LOOSE_STUBS
             target = (package.output_root / relative).relative_to(root)
             files[target] = header.encode() + produced.read_bytes()
         for directory in {path.parent for path in files}:
