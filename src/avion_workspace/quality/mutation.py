@@ -144,8 +144,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--score-only", action="store_true", help="score the last run again")
     args = parser.parse_args(argv)
     scores: list[MutationScore] = []
-    try:
-        for library in args.libraries:
+    failed: list[str] = []
+    for library in args.libraries:
+        try:
             library_dir = args.root / "libs" / library
             if not (library_dir / "pyproject.toml").is_file():
                 raise MutationError(f"libs/{library}: no such library")
@@ -165,14 +166,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(score.summary(), flush=True)
             for name in (*score.survived, *score.no_tests):
                 print(f"  {name}")
-    except MutationError as error:
-        print(error.render(), file=sys.stderr)
-        return 1
+        except MutationError as error:  # one library's failure never hides the others' scores
+            print(error.render(), file=sys.stderr)
+            failed.append(library)
     below = [s.library for s in scores if s.score < GOAL]
     if below:
         print(f"error: below {GOAL:.0%} of mutants killed: {', '.join(below)}", file=sys.stderr)
-        return 1
-    return 0
+    if failed:
+        print(f"error: mutation testing failed to run for: {', '.join(failed)}", file=sys.stderr)
+    return 1 if below or failed else 0
 
 
 if __name__ == "__main__":
