@@ -21,15 +21,19 @@ nox.options.sessions = ["lint", "typecheck", "tests"]
 COVERAGE_FAIL_UNDER = 90.0
 
 
+def _lib_args() -> list[str]:
+    return [arg for lib in LIBS for arg in ("-e", f"libs/{lib}[test]")]
+
+
 def _install_libs(session: nox.Session) -> None:
     # One call: the libraries depend on each other by name (avion-errors, ...) and are not on
     # PyPI, so the resolver must see every local path at once.
-    session.install(*(arg for lib in LIBS for arg in ("-e", f"libs/{lib}[test]")))
+    session.install(*_lib_args())
 
 
 def _install_workspace(session: nox.Session, extras: str = "test") -> None:
-    session.install("-e", f".[{extras}]")
-    _install_libs(session)
+    # With the libraries in the same call: the workspace itself imports avion-migrate.
+    session.install("-e", f".[{extras}]", *_lib_args())
 
 
 @nox.session
@@ -83,7 +87,7 @@ def mutation(session: nox.Session) -> None:
 @nox.session(name="render-check")
 def render_check(session: nox.Session) -> None:
     """Fail when committed generated files differ from what config renders."""
-    session.install("-e", ".")
+    session.install("-e", ".", *_lib_args())
     session.run("inv", "render", "--check")
 
 

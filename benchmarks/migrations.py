@@ -46,8 +46,7 @@ def folder(service: str) -> Path:
 
 def run_engine(spec: str) -> None:
     """Child mode: migrate every target of the JSON spec in parallel; print JSON durations."""
-    from avion_workspace.migrate.runner import Command, RunOptions, migrate, run_each
-    from avion_workspace.migrate.targets import Target
+    from avion_migrate.runner import Command, RunOptions, Target, migrate, run_each
 
     targets = [Target(t["name"], Path(t["dir"]), t["dsn"]) for t in json.loads(spec)]
     options = RunOptions()
@@ -83,9 +82,9 @@ def main() -> None:
         run_engine(args.run_engine)
         return
 
+    from avion_migrate.runner import Command, RunOptions, Target, migrate
+
     from avion_workspace.infra.postgres import PostgresServer
-    from avion_workspace.migrate.runner import Command, RunOptions, migrate
-    from avion_workspace.migrate.targets import Target
 
     goose = find_goose(args.goose)
     env = {k: v for k, v in os.environ.items() if not k.startswith("GOOSE_")} | {"NO_COLOR": "1"}

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from avion_workspace.errors import AvionError
+from avion_workspace.errors import USER_ERRORS
 
 T = TypeVar("T")
 
@@ -37,7 +37,7 @@ def guarded(action: Callable[[], T]) -> T:
     """Run ``action``; turn errors into a message on stderr and a :class:`BoundaryExit`."""
     try:
         return action()
-    except AvionError as exc:
+    except USER_ERRORS as exc:
         print(exc.render(), file=sys.stderr)
         raise BoundaryExit(exc.exit_code) from None
     except KeyboardInterrupt:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from avion_migrate.errors import MigrationError
+
 
 @dataclass(frozen=True, order=True)
 class Location:
@@ -107,3 +109,8 @@ class StaleRender(AvionError):
 
 class ToolMissing(AvionError):
     """An external program the task needs is not installed."""
+
+
+# What the task boundary reports as the user's to fix (exit 1): the engine's errors and those of
+# the migration library (avion_migrate, which cannot depend on the workspace).
+USER_ERRORS: tuple[type[AvionError] | type[MigrationError], ...] = (AvionError, MigrationError)

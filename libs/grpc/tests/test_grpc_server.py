@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
 
 import grpc
 import pytest
@@ -77,35 +75,6 @@ async def test_stop_drains_then_lets_calls_in_flight_finish() -> None:
         with pytest.raises(grpc.aio.AioRpcError) as info:
             await channel.unary_unary(f"/{SERVICE}/Say")(b"late", timeout=2)
         assert info.value.code() is grpc.StatusCode.UNAVAILABLE
-
-
-@pytest.mark.anyio
-async def test_serve_runs_until_the_stop_event() -> None:
-    server = GrpcServer(address="127.0.0.1:0", services=[SERVICE])
-    stop = asyncio.Event()
-    serving = asyncio.create_task(server.serve(stop=stop, signals=()))
-    while server.port is None:
-        await asyncio.sleep(0.01)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-        assert await health_of(channel, SERVICE) == SERVING
-        stop.set()
-        await asyncio.wait_for(serving, timeout=10)
-
-
-@pytest.mark.anyio
-async def test_serve_stops_gracefully_on_sigterm() -> None:
-    server = GrpcServer(address="127.0.0.1:0", services=[SERVICE], grace=1)
-    server.server.add_generic_rpc_handlers([echo_handlers()])
-    serving = asyncio.create_task(server.serve())
-    while server.port is None:
-        await asyncio.sleep(0.01)
-    async with grpc.aio.insecure_channel(f"127.0.0.1:{server.port}") as channel:
-        assert await channel.unary_unary(f"/{SERVICE}/Say")(b"up", timeout=5) == b"echo:up"
-        os.kill(os.getpid(), signal.SIGTERM)
-        await asyncio.wait_for(serving, timeout=10)
-        with pytest.raises(grpc.aio.AioRpcError):
-            await channel.unary_unary(f"/{SERVICE}/Say")(b"late", timeout=2)
-    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
 
 
 @pytest.mark.anyio

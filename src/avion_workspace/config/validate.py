@@ -140,6 +140,27 @@ def _reference(
     )
 
 
+# Service names whose generated paths would collide with the workspace's own: the library chart
+# (charts/avion-common) and the Python packages of the libraries and the engine (a service's
+# package is avion_<name>: a service called "service" would shadow the service kit). A unit test
+# keeps this in step with render.charts.LIBRARY and render.services.LIBRARIES.
+RESERVED_SERVICE_NAMES = frozenset(
+    {
+        "avion-common",
+        "config",
+        "cqrs",
+        "ddd",
+        "errors",
+        "grpc",
+        "logging",
+        "migrate",
+        "service",
+        "telemetry",
+        "workspace",
+    }
+)
+
+
 def semantic_problems(doc: Document) -> Iterator[Problem]:
     """Checks on a schema-valid document: references resolve, names and ports are unique."""
     data = doc.data
@@ -149,6 +170,13 @@ def semantic_problems(doc: Document) -> Iterator[Problem]:
     claimed_db: dict[str, str] = {}
     for name, service in data["services"].items():
         base: JsonPath = ("services", name)
+        if name in RESERVED_SERVICE_NAMES:
+            yield Problem(
+                f"service name {name!r} is taken by a path the workspace generates or a library",
+                doc.locate(base),
+                format_json_path(base),
+                f"reserved: {', '.join(sorted(RESERVED_SERVICE_NAMES))}; choose another name",
+            )
         db = service.get("database")
         if db is not None:
             yield from _reference(

@@ -26,7 +26,7 @@ from avion_workspace.infra.stack import (
 )
 
 if TYPE_CHECKING:
-    from avion_workspace.migrate.runner import RunResult
+    from avion_migrate.runner import RunResult
 
 BACKENDS = ("docker", "native")
 BACKEND_FILE = "backend"
@@ -145,8 +145,9 @@ def provision(
 
 def migrate_all_services(root: Path, config_dir: Path) -> list[RunResult]:
     """``inv migrate.up --all`` through the migration engine; returns one result per service."""
+    from avion_migrate.runner import Command, RunOptions
+
     from avion_workspace.migrate.commands import run_migration
-    from avion_workspace.migrate.runner import Command, RunOptions
     from avion_workspace.migrate.targets import Selection
 
     discard: list[str] = []

@@ -1,5 +1,5 @@
-"""Goose-compatible PostgreSQL migrations: parse goose SQL files, keep goose's version table.
+"""The workspace's side of migrations: which targets, ``create``, ``fix``, reports, the commands.
 
-parser (pure) → source (files, versions) → plan (pure decisions) → store (goose_db_version,
-checksums, lock) → runner (one transaction per file) → commands (what ``inv migrate.*`` runs).
+The goose-compatible engine itself (parser, source, plan, store, runner) is the ``avion_migrate``
+library (libs/migrate), which service images also run.
 """

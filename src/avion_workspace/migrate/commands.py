@@ -11,25 +11,25 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
-from avion_workspace.errors import Problem
-from avion_workspace.migrate import report
-from avion_workspace.migrate.create import create_migration
-from avion_workspace.migrate.errors import MigrationError, ServicesFailed
-from avion_workspace.migrate.fix import fix_directory
-from avion_workspace.migrate.runner import (
+from avion_migrate.errors import MigrationError, Problem, ServicesFailed
+from avion_migrate.runner import (
     Command,
     Outcome,
     RunOptions,
     RunResult,
     StatusReport,
+    Target,
     current_version,
     migrate,
     run_each,
     status,
 )
+
+from avion_workspace.migrate import report
+from avion_workspace.migrate.create import create_migration
+from avion_workspace.migrate.fix import fix_directory
 from avion_workspace.migrate.targets import (
     Selection,
-    Target,
     check_selection,
     workspace_targets,
 )

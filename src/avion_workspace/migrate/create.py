@@ -7,9 +7,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from avion_workspace.migrate.errors import MigrationError
+from avion_migrate.errors import MigrationError
+from avion_migrate.source import Source, collect_sources
+
 from avion_workspace.migrate.fix import is_timestamp
-from avion_workspace.migrate.source import Source, collect_sources
 
 # goose's sqlMigrationTemplate (create.go), byte for byte.
 SQL_TEMPLATE = """-- +goose Up

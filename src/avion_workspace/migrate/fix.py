@@ -8,9 +8,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from avion_workspace.errors import Location, Problem
-from avion_workspace.migrate.errors import MigrationError
-from avion_workspace.migrate.source import Source, collect_sources
+from avion_migrate.errors import Location, MigrationError, Problem
+from avion_migrate.source import Source, collect_sources
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _FOURTEEN_DIGITS = re.compile(r"[0-9]{14}")

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from avion_workspace.migrate.runner import (
+from avion_migrate.runner import (
     MigrationStatus,
     Outcome,
     RunResult,
     StatusReport,
 )
+
 from avion_workspace.migrate.validate import FileSummary
 
 

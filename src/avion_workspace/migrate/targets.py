@@ -11,22 +11,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from avion_workspace.migrate.errors import MigrationError
+from avion_migrate.errors import MigrationError
+from avion_migrate.runner import Target
 
 if TYPE_CHECKING:
     from avion_workspace.config import Platform
 
 # A database name → its DSN (credentials from the local stack).
 DsnResolver = Callable[[str], str]
-
-
-@dataclass(frozen=True)
-class Target:
-    """One migrations folder and the database it migrates (``None`` when none is needed)."""
-
-    name: str
-    directory: Path
-    dsn: str | None
 
 
 class ServiceLike(Protocol):

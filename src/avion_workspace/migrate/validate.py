@@ -6,9 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from avion_workspace.errors import Problem
-from avion_workspace.migrate.errors import MigrationError
-from avion_workspace.migrate.source import LoadedSource, collect_sources, load_source
+from avion_migrate.errors import MigrationError, Problem
+from avion_migrate.source import LoadedSource, collect_sources, load_source
 
 
 @dataclass(frozen=True)

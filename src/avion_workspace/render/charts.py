@@ -50,54 +50,59 @@ def migration_command(service: Service) -> list[str]:
 def _settings(platform: Platform, service: Service) -> tuple[list[dict[str, str]], list[str]]:
     """(plain environment variables, secret file names) the service container gets.
 
-    The names are the service's own settings (``render.services.settings_vars``: ``AUTH_*`` for
-    auth); secrets are files under /run/secrets named like the setting, lowercased, which is
-    where the config library looks for them. A name the service does not declare is a bug.
+    Values are set by their place in the service kit's settings (``database.host``...); the
+    variable names come from the kit itself (``avion_service.settings.variables``: ``AUTH_*``
+    for auth). Secrets are files under /run/secrets named like the setting, lowercased, which is
+    where the config library looks for them. A place the service does not read is a bug.
     """
-    from avion_workspace.render.services import settings_vars
+    from avion_service.settings import variables
+
+    from avion_workspace.render.services import redis_user, service_spec
 
     stores = datastore_endpoints(platform)
     values: dict[str, str] = {
-        "ENVIRONMENT": platform.environment.name,
-        "HTTP_PORT": str(service.http_port),
-        "GRPC_PORT": str(service.grpc_port),
+        "telemetry.service_name": service.name,
+        "core.environment": platform.environment.name,
+        "core.http_port": str(service.http_port),
+        "core.grpc_port": str(service.grpc_port),
     }
     if service.database:
         pg = stores["postgres"]
         values |= {
-            "DATABASE_HOST": pg.host,
-            "DATABASE_PORT": str(pg.ports[0]),
-            "DATABASE_NAME": service.database,
-            "DATABASE_USER": service.database_owner or "",
+            "database.host": pg.host,
+            "database.port": str(pg.ports[0]),
+            "database.name": service.database,
+            "database.user": service.database_owner or "",
         }
     if service.redis_namespaces:
         redis = stores["redis"]
         values |= {
-            "REDIS_HOST": redis.host,
-            "REDIS_PORT": str(redis.ports[1]),  # the Sentinel port: a master set is named
-            "REDIS_MASTER_SET": "avion",
-            "REDIS_USER": f"avion_{service.name.replace('-', '_')}",
+            "redis.host": redis.host,
+            "redis.port": str(redis.ports[1]),  # the Sentinel port: a master set is named
+            "redis.master_set": "avion",
+            "redis.user": redis_user(service),
         }
     if service.buckets:
         s3 = stores["object_storage"]
         scheme = "https" if s3.kind == "s3" else "http"
         values |= {
-            "S3_ENDPOINT": f"{scheme}://{s3.host}:{s3.ports[0]}",
-            "S3_BUCKETS": ",".join(service.buckets),
+            "buckets.endpoint": f"{scheme}://{s3.host}:{s3.ports[0]}",
+            "buckets.buckets": ",".join(service.buckets),
         }
     if service.search:
         search = stores["meilisearch"]
-        values["SEARCH_URL"] = f"http://{search.host}:{search.ports[0]}"
-    declared = {var.name: var for var in settings_vars(service)}
-    env = [{"name": "OTEL_SERVICE_NAME", "value": service.name}]
-    for suffix, value in values.items():
-        name = f"{service.env_prefix}_{suffix}"
-        if name not in declared or declared[name].secret:
+        values["search.url"] = f"http://{search.host}:{search.ports[0]}"
+    declared = {var.key: var for var in variables(service_spec(service))}
+    env = []
+    for key, value in values.items():
+        var = declared.get(key)
+        if var is None or var.secret:
             raise AvionError(
-                f"chart of {service.name}: {name} is not a plain setting of the service"
+                f"chart of {service.name}: {key} is not a plain setting of the service"
             )
-        env.append({"name": name, "value": value})
-    secrets = [var.name.lower() for var in declared.values() if var.secret]
+        env.append({"name": var.env, "value": value})
+    prefix = service.env_prefix + "_"
+    secrets = [v.env.lower() for v in declared.values() if v.secret and v.env.startswith(prefix)]
     return env, secrets
 
 

@@ -1,18 +1,15 @@
-"""The service template: each configured service's generated scaffolding, decided here.
+"""The service template: what the workspace generates per service, and nothing more.
 
-What a service gets (its third-party requirements, the libraries its image installs, its settings'
-variable names, its Dockerfile's build context) is computed from the platform model in this module,
-so tests see every decision; the templates under ``templates/service/`` only format.
+A service is data plus its team's code. Its behaviour (settings, connections, probes, servers,
+shutdown, migrations) is the ``avion_service`` library; the engine writes per service only:
 
-Two kinds of files make a service:
+- ``pyproject.toml`` (through a TOML serializer) and ``Dockerfile`` (+ its ``.dockerignore``);
+- ``src/<package>/spec.py``: the :class:`avion_service.ServiceSpec`, its values written as Python
+  literals by :func:`python_literal` (never pasted text);
+- ``src/<package>/__main__.py``: ``main(SPEC, register)``, the same for every service.
 
-- generated and owned by the workspace (this renderer): packaging (``pyproject.toml``,
-  ``Dockerfile``), the package entry point, and ``<package>/runtime/`` (settings, connections,
-  readiness, the HTTP probe app, the gRPC server wiring, the CLI) with their tests. They are
-  rewritten by ``inv render`` and drift-checked.
-- created once for the team (:data:`TEAM_FILES`, written by ``inv service.new`` only and never in
-  the render plan): the package ``__init__``, the gRPC API hook ``api.py``, the domain and
-  application packages, and the README. The writer never touches them again.
+The team's files (:data:`TEAM_FILES`: ``api.py``, ``domain/``, ``application/``, ``tests/``,
+the README) are created once by ``inv service.new`` and never in the render plan.
 """
 
 from __future__ import annotations
@@ -22,20 +19,25 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+import tomli_w
+from avion_service.spec import ServiceSpec
+
 from avion_workspace.config.model import Platform, Service
 from avion_workspace.errors import AvionError
-from avion_workspace.render.plan import GeneratedFile, RenderContext, template_file
+from avion_workspace.render.plan import GeneratedFile, RenderContext, stamp, template_file
 
 SERVICES_DIR = "services"
 TEMPLATES = "service"
-TEMPLATE_SOURCE = "src/avion_workspace/render/templates/service"
+# What generated service files name as their source: the config (the templates only format);
+# nothing under services/ names the engine.
+SPEC_SOURCE = "config/platform.yaml"
 
 # The base image of every service, pinned to an explicit patch release (no digest, so that
 # security rebuilds only need this line changed); its minor version follows ci.python_version.
 PYTHON_IMAGE_VERSION = "3.11.14"
 PYTHON_IMAGE = f"python:{PYTHON_IMAGE_VERSION}-slim-bookworm"
 RUN_AS_ID = 10001  # the non-root user and group the image runs as (the charts expect it)
-IMAGE_MIGRATIONS_DIR = "/app/migrations"
+IMAGE_MIGRATIONS_DIR = "/app/migrations"  # avion_service.settings.IMAGE_MIGRATIONS_DIR
 
 # Library → (distribution, libraries it depends on). A unit test checks this against
 # libs/*/pyproject.toml, so the Dockerfile's build context always holds the whole closure.
@@ -47,200 +49,31 @@ LIBRARIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "ddd": ("avion-ddd", ("errors",)),
     "cqrs": ("avion-cqrs", ("ddd", "errors")),
     "grpc": ("avion-grpc", ("errors", "logging")),
+    "migrate": ("avion-migrate", ()),
+    "service": ("avion-service", ("config", "errors", "grpc", "logging", "migrate", "telemetry")),
 }
-# The libraries the generated runtime itself imports; a service must list them.
-RUNTIME_LIBRARIES = ("config", "logging", "telemetry", "grpc")
-
-# Third-party requirements of the generated runtime, by what the service uses.
-BASE_REQUIREMENTS = (
-    "grpcio>=1.66,<2",
-    "grpcio-health-checking>=1.66,<2",
-    "opentelemetry-api>=1.45,<2",
-    "prometheus-client>=0.21,<1",
-    "uvicorn>=0.30,<1",
-)
-DATABASE_REQUIREMENTS = ("psycopg[binary]>=3.2,<4", "psycopg-pool>=3.2,<4")
-REDIS_REQUIREMENTS = ("redis>=5.0,<9",)
-BUCKET_REQUIREMENTS = ("botocore>=1.34,<2",)
-SEARCH_REQUIREMENTS = ("httpx>=0.27,<1",)
+# Every service runs on the kit.
+KIT_LIBRARY = "service"
+# avion-service's extras, by the part of the spec that needs them.
+PART_EXTRAS = {"database": "database", "redis": "redis", "buckets": "buckets", "search": "search"}
 DEV_REQUIREMENTS = (
     "grpcio-tools>=1.66,<2",  # `inv generate`: protoc for the service's proto/ folder
+    "mypy>=1.10,<3",
     "pytest>=8,<10",
     "pytest-cov>=5,<8",
     "pytest-timeout>=2.3,<3",
-    "mypy>=1.10,<3",
     "types-grpcio>=1.0.0.20250318",
-    "types-grpcio-health-checking>=1.0.0.20250318",
-    "types-protobuf>=5",
-)
-BUCKET_DEV_REQUIREMENTS = ("botocore-stubs>=1.34", "mypy-boto3-s3>=1.34")
-
-# Files of the generated runtime package: template name → path below ``src/<package>/``.
-RUNTIME_MODULES = (
-    "__init__.py",
-    "settings.py",
-    "resources.py",
-    "readiness.py",
-    "http.py",
-    "server.py",
-    "migrations.py",
-    "cli.py",
-)
-RUNTIME_TESTS = (
-    "test_runtime_settings.py",
-    "test_runtime_http.py",
-    "test_runtime_cli.py",
 )
 # Created once by ``inv service.new`` for the team: template → path below the service folder.
 TEAM_FILES: Mapping[str, str] = {
     "team/README.md.j2": "README.md",
     "team/package_init.py.j2": "src/{package}/__init__.py",
+    "team/py.typed.j2": "src/{package}/py.typed",
     "team/api.py.j2": "src/{package}/api.py",
     "team/domain_init.py.j2": "src/{package}/domain/__init__.py",
     "team/application_init.py.j2": "src/{package}/application/__init__.py",
+    "team/test_api.py.j2": "tests/test_api.py",
 }
-
-
-@dataclass(frozen=True)
-class SettingVar:
-    """One environment variable the service reads (its settings class declares the same).
-
-    ``example`` is set for the required ones (no default): a value the generated tests use.
-    """
-
-    name: str
-    secret: bool
-    description: str
-    example: str | None = None
-
-    @property
-    def required(self) -> bool:
-        return self.example is not None
-
-
-@dataclass(frozen=True)
-class ServiceScaffold:
-    """Everything the templates of one service need, derived from the model."""
-
-    service: Service
-    platform_name: str
-    python_version: str
-    image: str
-    python_image: str
-    libraries: tuple[str, ...]  # the closure, in dependency-safe order
-    distributions: tuple[str, ...]
-    requirements: tuple[str, ...]
-    dev_requirements: tuple[str, ...]
-    buckets: tuple[str, ...]
-    settings: tuple[SettingVar, ...]
-    readiness_checks: tuple[str, ...]
-
-    @property
-    def name(self) -> str:
-        return self.service.name
-
-    @property
-    def package(self) -> str:
-        return self.service.package
-
-    @property
-    def prefix(self) -> str:
-        """The settings' variable prefix, with its underscore: ``AUTH_``."""
-        return self.service.env_prefix + "_"
-
-    @property
-    def directory(self) -> str:
-        return service_dir(self.service.name)
-
-    @property
-    def uses_database(self) -> bool:
-        return self.service.database is not None
-
-    @property
-    def uses_redis(self) -> bool:
-        return bool(self.service.redis_namespaces)
-
-    @property
-    def uses_buckets(self) -> bool:
-        return bool(self.buckets)
-
-    @property
-    def uses_search(self) -> bool:
-        return self.service.search
-
-    @property
-    def redis_user(self) -> str:
-        return redis_user(self.service)
-
-    @property
-    def service_python(self) -> str:
-        return self.python_version
-
-    @property
-    def has_secrets(self) -> bool:
-        return any(var.secret for var in self.settings)
-
-    @property
-    def secret_names(self) -> tuple[str, ...]:
-        return tuple(var.name for var in self.settings if var.secret)
-
-    @property
-    def required_env(self) -> dict[str, str]:
-        return {var.name: var.example for var in self.settings if var.example is not None}
-
-    # Python literals for the templates, in the layout ruff format keeps (magic trailing commas).
-    @property
-    def buckets_literal(self) -> str:
-        return python_tuple(self.buckets)
-
-    @property
-    def readiness_checks_literal(self) -> str:
-        return python_tuple(self.readiness_checks)
-
-    @property
-    def setting_names_literal(self) -> str:
-        return python_tuple(var.name for var in self.settings)
-
-    @property
-    def required_names_literal(self) -> str:
-        return python_tuple(self.required_env)
-
-    @property
-    def secret_names_literal(self) -> str:
-        return python_tuple(self.secret_names)
-
-    @property
-    def required_env_literal(self) -> str:
-        # Example values, not secrets: secret settings are marked so detect-secrets passes them.
-        items = "".join(
-            f"    {_quote(v.name)}: {_quote(v.example)},"
-            + ("  # pragma: allowlist secret" if v.secret else "")
-            + "\n"
-            for v in self.settings
-            if v.example is not None
-        )
-        return "{\n" + items + "}" if items else "{}"
-
-    @property
-    def context_paths(self) -> tuple[str, ...]:
-        """What the image build reads from the workspace root (and nothing else)."""
-        return docker_context_paths(self)
-
-
-def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def python_tuple(items: Iterable[str], *, inline: bool = False) -> str:
-    """A tuple of strings as ruff formats it: inline, or one item per line (trailing comma)."""
-    values = [_quote(item) for item in items]
-    if not values:
-        return "()"
-    if len(values) == 1:  # ruff keeps a one-item tuple on one line, trailing comma or not
-        return f"({values[0]},)"
-    if inline:
-        return "(" + ", ".join(values) + ")"
-    return "(\n" + "".join(f"    {value},\n" for value in values) + ")"
 
 
 def service_dir(name: str) -> str:
@@ -250,6 +83,23 @@ def service_dir(name: str) -> str:
 def redis_user(service: Service) -> str:
     """The service's Redis ACL user (the local stack's and the charts' naming)."""
     return f"avion_{service.name.replace('-', '_')}"
+
+
+def service_spec(service: Service) -> ServiceSpec:
+    """The kit's spec of a configured service: the data its generated ``spec.py`` holds."""
+    return ServiceSpec(
+        name=service.name,
+        package=service.package,
+        description=service.description,
+        http_port=service.http_port,
+        grpc_port=service.grpc_port,
+        database=service.database,
+        database_owner=service.database_owner if service.database else None,
+        redis_namespaces=tuple(service.redis_namespaces),
+        redis_user=redis_user(service) if service.redis_namespaces else None,
+        buckets=tuple(service.buckets),
+        search=service.search,
+    )
 
 
 def library_closure(names: Iterable[str]) -> tuple[str, ...]:
@@ -272,134 +122,202 @@ def library_closure(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(ordered)
 
 
-def settings_vars(service: Service) -> tuple[SettingVar, ...]:
-    """The service's environment variables, in the order its settings class declares them.
+@dataclass(frozen=True)
+class ServiceScaffold:
+    """Everything the generated files of one service need, derived from the model."""
 
-    Kubernetes (the charts) and ``inv run`` must set the required ones; secrets may instead come
-    from ``<NAME>_FILE`` or ``/run/secrets/<name lowercased>`` (the config library's rule).
-    Telemetry's standard ``OTEL_*`` variables come on top (avion_telemetry.TelemetrySettings).
-    """
-    p = service.env_prefix + "_"
-    out = [
-        SettingVar(f"{p}ENVIRONMENT", False, "local, staging or production"),
-        SettingVar(f"{p}HOST", False, "interface the HTTP and gRPC servers listen on"),
-        SettingVar(f"{p}HTTP_PORT", False, "HTTP port: /healthz, /readyz, /metrics"),
-        SettingVar(f"{p}GRPC_PORT", False, "gRPC port"),
-        SettingVar(f"{p}LOG_LEVEL", False, "lowest level logged"),
-        SettingVar(f"{p}LOG_FORMAT", False, "json or console"),
-        SettingVar(f"{p}SHUTDOWN_GRACE_SECONDS", False, "time calls in flight get on SIGTERM"),
-        SettingVar(f"{p}READINESS_TIMEOUT_SECONDS", False, "time each dependency check gets"),
-        SettingVar(f"{p}READINESS_INTERVAL_SECONDS", False, "how often gRPC health is refreshed"),
-    ]
-    if service.database is not None:
-        out += [
-            SettingVar(f"{p}MIGRATIONS_DIR", False, "goose migrations folder"),
-            SettingVar(f"{p}DATABASE_HOST", False, "PostgreSQL host", "db.example"),
-            SettingVar(f"{p}DATABASE_PORT", False, "PostgreSQL port"),
-            SettingVar(f"{p}DATABASE_NAME", False, "the service's database"),
-            SettingVar(f"{p}DATABASE_USER", False, "the database's owner role"),
-            SettingVar(f"{p}DATABASE_PASSWORD", True, "the owner role's password", "db-secret-1"),
-            SettingVar(f"{p}DATABASE_SSLMODE", False, "libpq sslmode"),
-            SettingVar(f"{p}DATABASE_POOL_MAX_SIZE", False, "most connections held"),
-        ]
-    if service.redis_namespaces:
-        out += [
-            SettingVar(
-                f"{p}REDIS_HOST",
-                False,
-                "Redis host (a Sentinel's with a master set)",
-                "redis.example",
-            ),
-            SettingVar(f"{p}REDIS_PORT", False, "Redis (or Sentinel) port"),
-            SettingVar(f"{p}REDIS_MASTER_SET", False, "Sentinel master set; unset: no Sentinel"),
-            SettingVar(f"{p}REDIS_USER", False, "the service's Redis ACL user"),
-            SettingVar(f"{p}REDIS_PASSWORD", True, "the ACL user's password", "redis-secret-2"),
-        ]
-    if service.buckets:
-        out += [
-            SettingVar(f"{p}S3_ENDPOINT", False, "S3 endpoint URL (unset: AWS)"),
-            SettingVar(f"{p}S3_REGION", False, "S3 region"),
-            SettingVar(f"{p}S3_BUCKETS", False, "buckets the service uses (comma-separated)"),
-            SettingVar(f"{p}S3_ACCESS_KEY", True, "S3 access key id", "s3-key-3"),
-            SettingVar(f"{p}S3_SECRET_KEY", True, "S3 secret access key", "s3-secret-4"),
-        ]
-    if service.search:
-        out += [
-            SettingVar(f"{p}SEARCH_URL", False, "Meilisearch URL", "http://search.example:7700"),
-            SettingVar(f"{p}SEARCH_API_KEY", True, "Meilisearch API key", "search-secret-5"),
-        ]
-    return tuple(out)
+    service: Service
+    spec: ServiceSpec
+    python_version: str
+    image: str
+    python_image: str
+    libraries: tuple[str, ...]  # the closure, in dependency-safe order
 
+    @property
+    def name(self) -> str:
+        return self.service.name
 
-def readiness_checks(service: Service) -> tuple[str, ...]:
-    """The dependencies ``/readyz`` checks, by name, in the order it reports them."""
-    checks = []
-    if service.database is not None:
-        checks.append("database")
-    if service.redis_namespaces:
-        checks.append("redis")
-    if service.buckets:
-        checks.append("buckets")
-    if service.search:
-        checks.append("search")
-    return tuple(checks)
+    @property
+    def package(self) -> str:
+        return self.service.package
 
+    @property
+    def directory(self) -> str:
+        return service_dir(self.service.name)
 
-def requirements(service: Service) -> tuple[str, ...]:
-    out = list(BASE_REQUIREMENTS)
-    if service.database is not None:
-        out += DATABASE_REQUIREMENTS
-    if service.redis_namespaces:
-        out += REDIS_REQUIREMENTS
-    if service.buckets:
-        out += BUCKET_REQUIREMENTS
-    if service.search:
-        out += SEARCH_REQUIREMENTS
-    out += service.requirements
-    return tuple(sorted(out, key=str.lower))
+    @property
+    def uses_database(self) -> bool:
+        return self.service.database is not None
+
+    @property
+    def context_paths(self) -> tuple[str, ...]:
+        """What the image build reads from the workspace root (and nothing else)."""
+        return docker_context_paths(self)
+
+    @property
+    def dependencies(self) -> list[str]:
+        """The project's dependencies: its libraries, the kit with the extras its parts need, and
+        the third-party requirements its team declares (``requirements`` in the config)."""
+        extras = ",".join(PART_EXTRAS[part] for part in self.spec.parts)
+        kit = LIBRARIES[KIT_LIBRARY][0] + (f"[{extras}]" if extras else "")
+        own = sorted(
+            {LIBRARIES[lib][0] for lib in self.service.libraries} - {LIBRARIES[KIT_LIBRARY][0]}
+        )
+        return [kit, *own, *sorted(self.service.requirements, key=str.lower)]
 
 
 def scaffold(platform: Platform, service: Service) -> ServiceScaffold:
-    """The derived values of ``service``; a service missing a runtime library is refused."""
-    missing = [lib for lib in RUNTIME_LIBRARIES if lib not in service.libraries]
-    if missing:
-        raise AvionError(
-            f"service {service.name!r} does not list the libraries {', '.join(missing)}, "
-            "which the service template's runtime needs",
-            hint=f"add them to $.services.{service.name}.libraries in config/platform.yaml",
-        )
+    """The derived values of ``service``."""
     if platform.python_version != PYTHON_IMAGE_VERSION.rsplit(".", 1)[0]:
         raise AvionError(
             f"the service image's Python {PYTHON_IMAGE_VERSION} does not match "
             f"platform.python_version {platform.python_version}",
             hint="change PYTHON_IMAGE_VERSION in avion_workspace/render/services.py with it",
         )
-    libraries = library_closure(service.libraries)
-    dev = list(DEV_REQUIREMENTS)
-    if service.buckets:
-        dev += BUCKET_DEV_REQUIREMENTS
     return ServiceScaffold(
         service=service,
-        platform_name=platform.name,
+        spec=service_spec(service),
         python_version=platform.python_version,
         image=platform.image(service.name),
         python_image=PYTHON_IMAGE,
-        libraries=libraries,
-        distributions=tuple(LIBRARIES[lib][0] for lib in libraries),
-        requirements=requirements(service),
-        dev_requirements=tuple(sorted(dev, key=str.lower)),
-        buckets=service.buckets,
-        settings=settings_vars(service),
-        readiness_checks=readiness_checks(service),
+        libraries=library_closure((*service.libraries, KIT_LIBRARY)),
     )
 
 
 def docker_context_paths(scaffold: ServiceScaffold) -> tuple[str, ...]:
     """Paths below the workspace root that the image build copies (the Dockerfile's COPYs)."""
-    paths = ["pyproject.toml", "README.md", "src/avion_workspace"]
-    paths += [f"libs/{lib}" for lib in scaffold.libraries]
-    paths.append(scaffold.directory)
-    return tuple(paths)
+    return ("libs", scaffold.directory)
+
+
+# -- Python literals ------------------------------------------------------------------------
+
+
+LINE_LENGTH = 100  # ruff's, for the generated Python's layout
+
+
+def python_string(text: str) -> str:
+    """``text`` as a double-quoted Python literal (ruff format's quotes); ``ast`` reads it back."""
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif char == "\r":
+            out.append("\\r")
+        elif char.isprintable():
+            out.append(char)
+        elif ord(char) <= 0xFF:
+            out.append(f"\\x{ord(char):02x}")
+        elif ord(char) <= 0xFFFF:
+            out.append(f"\\u{ord(char):04x}")
+        else:
+            out.append(f"\\U{ord(char):08x}")
+    return '"' + "".join(out) + '"'
+
+
+def python_literal(value: Any, indent: int = 0, *, room: int = LINE_LENGTH) -> str:
+    """Plain data (str, int, bool, None, tuples of them) as Python source, laid out as ruff
+    format lays it out: a tuple stays on one line when it fits in ``room``, else one item a line.
+    """
+    if isinstance(value, str):
+        return python_string(value)
+    if value is None or isinstance(value, bool | int):
+        return repr(value)
+    if isinstance(value, tuple):
+        items = [python_literal(item, indent + 4) for item in value]
+        if len(items) == 1:
+            return f"({items[0]},)"
+        inline = "(" + ", ".join(items) + ")"
+        if len(inline) <= room and "\n" not in inline:
+            return inline
+        pad = " " * (indent + 4)
+        return "(\n" + "".join(f"{pad}{item},\n" for item in items) + " " * indent + ")"
+    raise TypeError(f"not plain data: {value!r}")
+
+
+SPEC_FIELDS = (
+    "name",
+    "package",
+    "description",
+    "http_port",
+    "grpc_port",
+    "database",
+    "database_owner",
+    "redis_namespaces",
+    "redis_user",
+    "buckets",
+    "search",
+)
+
+
+def spec_module(spec: ServiceSpec) -> str:
+    """The body of a service's ``spec.py``: the spec as keyword arguments of Python literals."""
+    arguments = ""
+    for field in SPEC_FIELDS:
+        lead = f"    {field}="
+        value = python_literal(getattr(spec, field), 4, room=LINE_LENGTH - len(lead) - 1)
+        arguments += f"{lead}{value},\n"
+    return (
+        '"""This service\'s spec: plain data the service kit (avion_service) runs."""\n\n'
+        "from avion_service.spec import ServiceSpec\n\n"
+        f"SPEC = ServiceSpec(\n{arguments})\n"
+    )
+
+
+MAIN_MODULE = '''"""``python -m <this package> serve | health | migrate | settings`` (see ``--help``)."""
+
+from avion_service import main
+
+from .api import register
+from .spec import SPEC
+
+if __name__ == "__main__":
+    raise SystemExit(main(SPEC, register))
+'''
+
+
+# -- pyproject.toml -----------------------------------------------------------------------
+
+
+def pyproject(s: ServiceScaffold) -> dict[str, Any]:
+    """The service's ``pyproject.toml`` as data (tomli-w writes it)."""
+    return {
+        "build-system": {"requires": ["setuptools>=69"], "build-backend": "setuptools.build_meta"},
+        "project": {
+            "name": s.package.replace("_", "-"),
+            "version": "0.1.0",
+            "description": s.service.description,
+            "requires-python": f">={s.python_version}",
+            "license": {"text": "Proprietary"},
+            "dependencies": s.dependencies,
+            "optional-dependencies": {"dev": list(DEV_REQUIREMENTS)},
+        },
+        "tool": {
+            "setuptools": {
+                "packages": {"find": {"where": ["src"]}},
+                "package-data": {s.package: ["py.typed"]},
+            },
+            "ruff": {"extend": "../../pyproject.toml", "src": ["src"]},
+            "pytest": {
+                "ini_options": {
+                    "testpaths": ["tests"],
+                    "addopts": ["-ra", "--strict-markers", "--import-mode=importlib"],
+                    "filterwarnings": ["error"],
+                }
+            },
+            # src/avion/ is a namespace package (gRPC stubs of `inv proto.gen`, shared by
+            # services): mypy maps it from src rather than guessing a top-level package.
+            "mypy": {
+                "strict": True,
+                "files": ["src", "tests"],
+                "mypy_path": "src",
+                "explicit_package_bases": True,
+            },
+        },
+    }
 
 
 def service_files(platform: Platform, service: Service) -> list[GeneratedFile]:
@@ -407,34 +325,31 @@ def service_files(platform: Platform, service: Service) -> list[GeneratedFile]:
     return list(_files(scaffold(platform, service)))
 
 
-def _files(scaffold: ServiceScaffold) -> Iterable[GeneratedFile]:
-    base = scaffold.directory
-    package = f"{base}/src/{scaffold.package}"
+def _files(s: ServiceScaffold) -> Iterable[GeneratedFile]:
+    base = s.directory
+    package = f"{base}/src/{s.package}"
     values: dict[str, Any] = {
-        "s": scaffold,
+        "s": s,
         "run_as": RUN_AS_ID,
         "image_migrations_dir": IMAGE_MIGRATIONS_DIR,
     }
     for template, path in (
-        ("pyproject.toml.j2", f"{base}/pyproject.toml"),
         ("Dockerfile.j2", f"{base}/Dockerfile"),
         ("Dockerfile.dockerignore.j2", f"{base}/Dockerfile.dockerignore"),
-        ("main.py.j2", f"{package}/__main__.py"),
-        ("py.typed.j2", f"{package}/py.typed"),
     ):
-        yield template_file(path, f"{TEMPLATES}/{template}", TEMPLATE_SOURCE, **values)
-    for module in RUNTIME_MODULES:
-        if module == "migrations.py" and not scaffold.uses_database:
-            continue  # no database, no `migrate` subcommand
-        template = f"{TEMPLATES}/runtime/{module}.j2"
-        yield template_file(f"{package}/runtime/{module}", template, TEMPLATE_SOURCE, **values)
-    for test in RUNTIME_TESTS:
-        template = f"{TEMPLATES}/tests/{test}.j2"
-        yield template_file(f"{base}/tests/{test}", template, TEMPLATE_SOURCE, **values)
+        yield template_file(path, f"{TEMPLATES}/{template}", SPEC_SOURCE, **values)
+    toml_path = f"{base}/pyproject.toml"
+    yield GeneratedFile(
+        toml_path, stamp(toml_path, tomli_w.dumps(pyproject(s)), SPEC_SOURCE), SPEC_SOURCE
+    )
+    spec_path = f"{package}/spec.py"
+    yield GeneratedFile(spec_path, stamp(spec_path, spec_module(s.spec), SPEC_SOURCE), SPEC_SOURCE)
+    main_path = f"{package}/__main__.py"
+    yield GeneratedFile(main_path, stamp(main_path, MAIN_MODULE, SPEC_SOURCE), SPEC_SOURCE)
 
 
 def service_scaffolding(context: RenderContext) -> Iterable[GeneratedFile]:
-    """Every configured service's generated scaffolding (the team's files are not here)."""
+    """Every configured service's generated files (the team's files are not here)."""
     platform = context.local
     for service in platform.services.values():
         yield from _files(scaffold(platform, service))

@@ -139,8 +139,9 @@ def run_docker_build(
 
 
 def run_migrate_up(service: str | None, config_dir: str | None) -> None:
+    from avion_migrate.runner import Command, migrate
+
     from avion_workspace.errors import AvionError
-    from avion_workspace.migrate.runner import Command, migrate
     from avion_workspace.migrate.targets import Selection, workspace_targets
 
     root, _platform, chosen = _context(config_dir, service)

@@ -17,10 +17,12 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
+from avion_service.settings import variables
+
 from avion_workspace import localenv
 from avion_workspace.config.model import Platform, Service
 from avion_workspace.errors import AvionError
-from avion_workspace.render.services import redis_user, service_dir
+from avion_workspace.render.services import redis_user, service_dir, service_spec
 from avion_workspace.services.pyenv import ServicesEnv
 
 LOCALHOST = "127.0.0.1"
@@ -30,52 +32,57 @@ STOP_TIMEOUT = 30.0
 def local_env(
     platform: Platform, service: Service, credentials: Mapping[str, str], *, host: str = LOCALHOST
 ) -> dict[str, str]:
-    """The environment ``service`` runs with locally; names missing credentials, if any."""
-    p = service.env_prefix + "_"
-    env = {
-        f"{p}ENVIRONMENT": platform.environment.name,
-        f"{p}HOST": host,
-        f"{p}HTTP_PORT": str(service.local_http_port),
-        f"{p}GRPC_PORT": str(service.local_grpc_port),
-        f"{p}LOG_FORMAT": "console",
-        "OTEL_SERVICE_NAME": service.name,
-        "DEPLOYMENT_ENVIRONMENT": platform.environment.name,
-        "PYTHONUNBUFFERED": "1",
+    """The environment ``service`` runs with locally; names missing credentials, if any.
+
+    Values are set by their place in the service kit's settings; the variable names come from the
+    kit (``avion_service.settings.variables``), as the charts' do.
+    """
+    values: dict[str, str] = {
+        "core.environment": platform.environment.name,
+        "core.host": host,
+        "core.http_port": str(service.local_http_port),
+        "core.grpc_port": str(service.local_grpc_port),
+        "core.log_format": "console",
+        "telemetry.service_name": service.name,
+        "telemetry.environment": platform.environment.name,
     }
-    secrets: dict[str, str] = {}
+    secrets: dict[str, str] = {}  # place -> the .env variable holding the value
     if service.database is not None:
-        env |= {
-            f"{p}DATABASE_HOST": host,
-            f"{p}DATABASE_PORT": str(platform.postgres.local_port),
-            f"{p}DATABASE_NAME": service.database,
-            f"{p}DATABASE_USER": service.database_owner or "",
+        values |= {
+            "database.host": host,
+            "database.port": str(platform.postgres.local_port),
+            "database.name": service.database,
+            "database.user": service.database_owner or "",
         }
-        secrets[f"{p}DATABASE_PASSWORD"] = localenv.database_password_var(service.database)
+        secrets["database.password"] = localenv.database_password_var(service.database)
     if service.redis_namespaces:
         user = redis_user(service)
         password_var = next(
             u.password_var for u in localenv.redis_users(platform) if u.name == user
         )
-        env |= {
-            f"{p}REDIS_HOST": host,
-            f"{p}REDIS_PORT": str(platform.redis.local_port),
-            f"{p}REDIS_USER": user,
+        values |= {
+            "redis.host": host,
+            "redis.port": str(platform.redis.local_port),
+            "redis.user": user,
         }
-        secrets[f"{p}REDIS_PASSWORD"] = password_var
+        secrets["redis.password"] = password_var
     if service.buckets:
-        env[f"{p}S3_ENDPOINT"] = f"http://{host}:{platform.object_storage.local_port}"
-        secrets[f"{p}S3_ACCESS_KEY"] = "MINIO_ROOT_USER"
-        secrets[f"{p}S3_SECRET_KEY"] = "MINIO_ROOT_PASSWORD"  # pragma: allowlist secret
+        values["buckets.endpoint"] = f"http://{host}:{platform.object_storage.local_port}"
+        secrets["buckets.access_key"] = "MINIO_ROOT_USER"
+        secrets["buckets.secret_key"] = "MINIO_ROOT_PASSWORD"  # pragma: allowlist secret
     if service.search:
-        env[f"{p}SEARCH_URL"] = f"http://{host}:{platform.search.local_port}"
-        secrets[f"{p}SEARCH_API_KEY"] = "MEILI_MASTER_KEY"  # pragma: allowlist secret
+        values["search.url"] = f"http://{host}:{platform.search.local_port}"
+        secrets["search.api_key"] = "MEILI_MASTER_KEY"  # pragma: allowlist secret
     missing = sorted({source for source in secrets.values() if source not in credentials})
     if missing:
         raise AvionError(
             f"{service.name}: the local credentials lack {', '.join(missing)}",
             hint="run `inv setup` to complete .env (existing values are kept)",
         )
-    env |= {name: credentials[source] for name, source in secrets.items()}
+    names = {var.key: var.env for var in variables(service_spec(service))}
+    env = {names[key]: value for key, value in values.items()}
+    env |= {names[key]: credentials[source] for key, source in secrets.items()}
+    env["PYTHONUNBUFFERED"] = "1"
     return env
 
 

@@ -1,9 +1,8 @@
 """The Python environment services run and are tested in: the git-ignored ``.venv-services``.
 
-One virtualenv for every service (they share the template's requirements): the libraries and
-the services as editable installs with their dev extras, and the workspace package without its
-dependencies (its migration engine is what ``python -m <package> migrate`` runs, as in the
-images). Created with uv on first use; re-synced when a ``pyproject.toml`` involved changes, so
+One virtualenv for every service (they share the service kit): the libraries and the services
+as editable installs with their dev extras, and no engine code (``python -m <package> migrate``
+runs avion-migrate, as in the images). Created with uv on first use; re-synced when a ``pyproject.toml`` involved changes, so
 a task that finds it current costs one hash.
 """
 
@@ -68,10 +67,7 @@ def stamp(root: Path, installed: Sequence[Member]) -> str:
     """A digest of what the environment must hold: members and their pyproject files."""
     digest = hashlib.sha256()
     digest.update(sys.version.encode())
-    for path in [
-        Path("pyproject.toml"),
-        *(Path(m.directory) / "pyproject.toml" for m in installed),
-    ]:
+    for path in [Path(m.directory) / "pyproject.toml" for m in installed]:
         digest.update(str(path).encode() + b"\0")
         digest.update((root / path).read_bytes() + b"\0")
     for member in installed:
@@ -87,9 +83,6 @@ def install_commands(uv: Path, env: ServicesEnv, installed: Sequence[Member]) ->
         commands.append([str(uv), "venv", "--quiet", "--python", sys.executable, str(env.path)])
     editable = [arg for m in installed for arg in ("--editable", m.requirement)]
     commands.append([str(uv), "pip", "install", "--quiet", "--python", python, *editable])
-    commands.append(
-        [str(uv), "pip", "install", "--quiet", "--python", python, "--no-deps", "--editable", "."]
-    )
     return commands
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from avion_workspace.config.model import Platform, Service
-from avion_workspace.errors import AvionError, ToolMissing
+from avion_workspace.errors import USER_ERRORS, AvionError, ToolMissing
 from avion_workspace.render.services import service_dir
 from avion_workspace.services.pyenv import ServicesEnv
 
@@ -68,7 +68,7 @@ def for_each(services: Sequence[Service], target: str, action: Callable[[Service
             print(f"── {service.name}: {target}", flush=True)
         try:
             action(service)
-        except AvionError as exc:
+        except USER_ERRORS as exc:
             print(exc.render(), file=sys.stderr, flush=True)
             failed.append(service.name)
     if failed:

@@ -55,9 +55,10 @@ def _run(
     allow_missing: bool = False,
     version: str | None = None,
 ) -> None:
+    from avion_migrate.runner import Command, RunOptions
+
     from avion_workspace.boundary import guarded
     from avion_workspace.migrate.commands import parse_version_arg, run_migration
-    from avion_workspace.migrate.runner import Command, RunOptions
 
     def action() -> None:
         options = RunOptions(

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from avion_migrate.errors import MigrationFailed
+from avion_migrate.runner import Command, RunOptions, Target, migrate
+from avion_migrate.source import collect_sources
+from avion_migrate.store import CHECKSUM_TABLE
 
 from avion_workspace.infra.postgres import PostgresServer
-from avion_workspace.migrate.errors import MigrationFailed
-from avion_workspace.migrate.runner import Command, RunOptions, migrate
-from avion_workspace.migrate.source import collect_sources
-from avion_workspace.migrate.store import CHECKSUM_TABLE
-from avion_workspace.migrate.targets import Target
 
 pytestmark = pytest.mark.integration
 

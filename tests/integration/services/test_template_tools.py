@@ -70,7 +70,7 @@ def test_every_service_passes_its_lint_and_its_tests(services_env: ServicesEnv) 
     assert " failed" not in tested.stdout
 
 
-def test_build_makes_a_wheel_with_the_runtime_and_its_types(tmp_path: Path) -> None:
+def test_build_makes_a_wheel_with_the_spec_and_its_types(tmp_path: Path) -> None:
     built = inv(ROOT, "build", "--service", "auth")
     assert built.returncode == 0, built.stderr
     (wheel,) = (ROOT / "dist/services/auth").glob("avion_auth-*.whl")
@@ -78,7 +78,7 @@ def test_build_makes_a_wheel_with_the_runtime_and_its_types(tmp_path: Path) -> N
     assert {
         "avion_auth/py.typed",
         "avion_auth/__main__.py",
-        "avion_auth/runtime/server.py",
+        "avion_auth/spec.py",
     } <= names
     assert inv(ROOT, "clean", "--service", "auth").returncode == 0
     assert not (ROOT / "dist/services/auth").exists()
@@ -190,7 +190,7 @@ def test_a_service_without_dependencies_is_valid_too(
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_bytes(content)
     folder = tmp_path / "services/bare"
-    assert "migrate" not in (folder / "src/avion_bare/runtime/cli.py").read_text()
+    assert "    database=None,\n" in (folder / "src/avion_bare/spec.py").read_text()
     for args in (["check", "."], ["format", "--check", "."]):
         result = subprocess.run(
             [ruff(), *args], cwd=folder, capture_output=True, text=True, check=False

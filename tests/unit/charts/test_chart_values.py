@@ -167,16 +167,19 @@ def test_credentials_are_files_named_like_the_settings(platforms: dict[str, Plat
 
 def test_the_chart_sets_exactly_the_settings_the_service_reads(platforms: dict[str, Platform]) -> None:
     """Every required setting of every service is given, as a value or a secret file, by name."""
-    from avion_workspace.render.services import settings_vars
+    from avion_service.settings import variables
+
+    from avion_workspace.render.services import service_spec
 
     for env_name in ("staging", "production"):
         platform = platforms[env_name]
         for service in platform.services.values():
             values = chart_values(platform, service)
             given = {e["name"] for e in values["env"]} | {k.upper() for k in values["secrets"]["keys"]}
-            declared = {v.name for v in settings_vars(service)}
-            assert given - {"OTEL_SERVICE_NAME"} <= declared, service.name
-            required = {v.name for v in settings_vars(service) if v.example is not None}
+            read = variables(service_spec(service))
+            declared = {v.env for v in read}
+            assert given <= declared, service.name
+            required = {v.env for v in read if v.required}
             assert required <= given, (service.name, required - given)
 
 

@@ -180,3 +180,30 @@ def test_overlays_shape_each_environment() -> None:
     assert production.services["media"].resources.memory_limit == "2Gi"
     assert production.services["auth"].resources.memory_limit == "1Gi"
     assert platforms["local"].services["auth"].autoscaling is None
+
+
+@pytest.mark.parametrize("name", ["avion-common", "service", "migrate", "workspace"])
+def test_a_service_name_taken_by_a_generated_path_is_refused(edit: Edit, name: str) -> None:
+    cfg = edit("platform.yaml", "  community:\n", f"  {name}:\n")
+    message = only(cfg)
+    assert f"$.services.{name}: service name {name!r} is taken by a path the workspace" in message
+    assert message.startswith(str(cfg / "platform.yaml") + ":")
+    assert "hint: reserved: avion-common, config, cqrs" in message
+
+
+def test_the_reserved_names_cover_the_library_chart_and_every_library() -> None:
+    from avion_workspace.config.validate import RESERVED_SERVICE_NAMES
+    from avion_workspace.render.charts import LIBRARY
+    from avion_workspace.render.services import LIBRARIES
+
+    assert {LIBRARY, "workspace", *LIBRARIES} == RESERVED_SERVICE_NAMES
+
+
+def test_an_undeclared_bucket_is_located(edit: Edit) -> None:
+    cfg = edit(
+        "platform.yaml",
+        "    buckets: [avion-backups, avion-logs]\n",
+        "    buckets: [avion-backups, avion-nowhere]\n",
+    )
+    message = only(cfg)
+    assert "$.services.system-admin.buckets[1]: bucket 'avion-nowhere' is not declared" in message

@@ -6,11 +6,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from avion_migrate.errors import MigrationError
+from avion_migrate.parser import parse_migration
 
 from avion_workspace.migrate.create import SQL_TEMPLATE, create_migration, snake_case
-from avion_workspace.migrate.errors import MigrationError
 from avion_workspace.migrate.fix import fix_directory, is_sequential, is_timestamp
-from avion_workspace.migrate.parser import parse_migration
 
 NOW = datetime(2024, 3, 9, 8, 7, 6, tzinfo=UTC)
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from avion_migrate.errors import MigrationError
+from avion_migrate.runner import Target
 
-from avion_workspace.migrate.errors import MigrationError
-from avion_workspace.migrate.targets import Selection, Target, resolve_targets
+from avion_workspace.migrate.targets import Selection, resolve_targets
 
 ROOT = Path("/ws")
 

@@ -33,13 +33,15 @@ def test_the_context_holds_the_copied_paths_and_no_caches(tmp_path: Path) -> Non
     (tmp_path / ".venv/bin/python").write_text("x")
     members = context_members(context_archive(tmp_path, s))
     assert "services/auth/Dockerfile" in members
-    assert "services/auth/src/avion_auth/runtime/server.py" in members
-    assert "src/avion_workspace/migrate/runner.py" in members
+    assert "services/auth/src/avion_auth/spec.py" in members
+    assert "libs/service/src/avion_service/server.py" in members
+    assert "libs/migrate/src/avion_migrate/runner.py" in members
+    assert not any(m.startswith("src/") for m in members)
     assert "libs/grpc/pyproject.toml" in members
     assert not [m for m in members if "__pycache__" in m or ".egg-info" in m or "cache" in m]
     assert not [m for m in members if m.startswith(".venv")]
     tops = {m.split("/")[0] for m in members}
-    assert tops == {"pyproject.toml", "README.md", "src", "libs", "services"}
+    assert tops == {"libs", "services"}  # no engine code in an image
 
 
 def test_the_engine_address_is_docker_host_or_the_default_socket() -> None:

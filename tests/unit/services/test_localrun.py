@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from avion_service.settings import variables
 
 from avion_workspace import localenv
 from avion_workspace.config import load_platform
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError
-from avion_workspace.render.services import settings_vars
+from avion_workspace.render.services import service_spec
 from avion_workspace.services.localrun import local_env
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -31,8 +32,8 @@ def test_every_required_setting_of_every_service_is_set(
 ) -> None:
     for service in platform.services.values():
         env = local_env(platform, service, credentials)
-        declared = {v.name for v in settings_vars(service)}
-        required = {v.name for v in settings_vars(service) if v.required}
+        declared = {v.env for v in variables(service_spec(service))}
+        required = {v.env for v in variables(service_spec(service)) if v.required}
         prefixed = {name for name in env if name.startswith(service.env_prefix + "_")}
         assert required <= prefixed, service.name
         assert prefixed <= declared, service.name  # nothing the service would not read

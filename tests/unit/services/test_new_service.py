@@ -36,7 +36,8 @@ def test_a_new_service_is_configured_rendered_and_given_its_team_files(workspace
     assert service.database_owner == "avion_direct_message"
     assert service.redis_namespaces == ("cache",)
     folder = workspace / "services/direct-message"
-    assert (folder / "src/avion_direct_message/runtime/server.py").is_file()
+    assert (folder / "src/avion_direct_message/spec.py").is_file()
+    assert not (folder / "src/avion_direct_message/runtime").exists()
     assert (folder / "migrations/README.md").is_file()
     assert (workspace / "charts/direct-message/Chart.yaml").is_file()
     assert sorted(report.team_files) == sorted(
@@ -47,6 +48,8 @@ def test_a_new_service_is_configured_rendered_and_given_its_team_files(workspace
             "src/avion_direct_message/api.py",
             "src/avion_direct_message/domain/__init__.py",
             "src/avion_direct_message/application/__init__.py",
+            "src/avion_direct_message/py.typed",
+            "tests/test_api.py",
         )
     )
     check_plan(workspace, plan_for(workspace / "config"))  # everything current, nothing extra

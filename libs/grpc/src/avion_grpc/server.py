@@ -1,9 +1,8 @@
-"""GrpcServer: a grpc.aio server with health, reflection and graceful shutdown built in."""
+"""GrpcServer: a grpc.aio server with health, reflection and graceful stop built in."""
 
 from __future__ import annotations
 
 import asyncio
-import signal
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,7 +22,12 @@ class GrpcServer:
 
         server = GrpcServer(services=["avion.user.v1.UserService"], interceptors=...)
         user_pb2_grpc.add_UserServiceServicer_to_server(UserService(), server.server)
-        await server.serve()          # until SIGTERM/SIGINT, then drain and stop
+        await server.start()          # SERVING
+        ...
+        await server.stop()           # NOT_SERVING, drain, stop
+
+    Signals and the order of a whole service's shutdown belong to the process, not to this
+    server: ``avion_service`` runs it (with the HTTP probes) until SIGTERM.
     """
 
     def __init__(
@@ -76,24 +80,3 @@ class GrpcServer:
         if self.drain_seconds > 0:
             await asyncio.sleep(self.drain_seconds)
         await self.server.stop(self.grace if grace is None else grace)
-
-    async def serve(
-        self,
-        *,
-        stop: asyncio.Event | None = None,
-        signals: Iterable[signal.Signals] = (signal.SIGTERM, signal.SIGINT),
-    ) -> None:
-        """Start, run until ``stop`` is set or one of ``signals`` arrives, then stop gracefully."""
-        stop = stop or asyncio.Event()
-        loop = asyncio.get_running_loop()
-        installed = []
-        for sig in signals:
-            loop.add_signal_handler(sig, stop.set)
-            installed.append(sig)
-        try:
-            await self.start()
-            await stop.wait()
-        finally:
-            for sig in installed:
-                loop.remove_signal_handler(sig)
-            await self.stop()

@@ -1,7 +1,8 @@
 """The auth service's gRPC API: ``avion.auth.v1.AuthService`` on the application's bus.
 
-``register`` is called once at startup, before the server starts: it wires the application to
-the service's connections and adds the servicer. Requests become commands and queries; a
+``register`` is called once at startup by the service kit (avion_service), before the server
+starts: it wires the application to the service's connections (``resources``: the database pool
+and Redis its spec declares) and adds the servicer. Requests become commands and queries; a
 ``DomainError`` from the application becomes its gRPC status in avion-grpc's interceptors
 (field violations as ``google.rpc.BadRequest``), so nothing here handles errors.
 """
@@ -9,13 +10,12 @@ the service's connections and adds the servicer. Requests become commands and qu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any
 
 import grpc
 from avion_cqrs import Bus
+from avion_service import Resources
 from google.protobuf.timestamp_pb2 import Timestamp
-from psycopg_pool import AsyncConnectionPool
-from redis.asyncio import Redis
 
 from avion.auth.v1 import auth_pb2, auth_pb2_grpc
 from avion_auth.application import Authenticate, GetUser, SignUp
@@ -23,16 +23,6 @@ from avion_auth.infrastructure import build_application
 
 SERVICE_NAME: str = auth_pb2.DESCRIPTOR.services_by_name["AuthService"].full_name
 Context = grpc.aio.ServicerContext[Any, Any]
-
-
-class Connections(Protocol):
-    """What the API needs of the runtime's resources: the database pool and Redis."""
-
-    @property
-    def database(self) -> AsyncConnectionPool[Any]: ...
-
-    @property
-    def redis(self) -> Redis: ...
 
 
 class AuthApi(auth_pb2_grpc.AuthServiceServicer):
@@ -64,7 +54,7 @@ class AuthApi(auth_pb2_grpc.AuthServiceServicer):
         )
 
 
-def register(server: grpc.aio.Server, resources: Connections) -> Sequence[str]:
+def register(server: grpc.aio.Server, resources: Resources) -> Sequence[str]:
     """Add the servicer to ``server``; return the full service names (health, reflection)."""
     bus = build_application(resources.database, resources.redis)
     auth_pb2_grpc.add_AuthServiceServicer_to_server(AuthApi(bus), server)  # type: ignore[no-untyped-call]

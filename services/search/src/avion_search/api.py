@@ -3,7 +3,7 @@
 ``register`` is called once at startup, before the server starts. Add each servicer to
 ``server`` and return the full names of the services added (``avion.search.v1.…``), so
 that gRPC health reports them and reflection lists them. ``resources`` holds the service's
-connections (see ``avion_search.runtime.resources``).
+connections, one per part its spec declares (see ``avion_service.Resources``).
 """
 
 from __future__ import annotations
@@ -11,8 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import grpc
-
-from avion_search.runtime.resources import Resources
+from avion_service import Resources
 
 
 def register(server: grpc.aio.Server, resources: Resources) -> Sequence[str]:

@@ -1,0 +1,29 @@
+"""The workspace's real config/ renders, and what is committed is what it renders.
+
+Every other engine test runs on the small fixture config (tests/fixtures/config); this one is
+the link to the live config, so a new service or image tag there changes no other test.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from avion_workspace.config import load_platforms
+from avion_workspace.render.plan import RenderContext, build_plan
+from avion_workspace.render.writer import Action, compare
+from tests.support import ROOT
+
+
+def test_the_real_config_renders_to_what_is_committed() -> None:
+    platforms = load_platforms(ROOT / "config")
+    plan = build_plan(RenderContext(platforms))
+    stale = [c.path for c in compare(ROOT, plan).changes if c.action is not Action.IDENTICAL]
+    assert stale == [], "run `inv render` and commit the result"
+    per_service = Counter(p.split("/")[1] for p in plan.files if p.startswith("services/"))
+    assert set(per_service) == set(platforms["local"].services)
+    lines = Counter()
+    for path, generated in plan.files.items():
+        if path.startswith("services/"):
+            lines[path.split("/")[1]] += generated.content.decode().count("\n")
+    print(f"generated lines per service: {dict(lines)}")
+    assert max(lines.values()) <= 150
