@@ -11,10 +11,13 @@ from avion_workspace.errors import AvionError
 from avion_workspace.tools import require_tool
 from avion_workspace.workspace import find_root
 
+# STANDARD lint, except that a Get may return the resource itself (GetUser returns User), as
+# Google's AIP-131 designs it; FILE-level breaking-change rules (generated code is per file).
 BUF_CONFIG = """\
 version: v2
 lint:
   use: [STANDARD]
+  except: [RPC_RESPONSE_STANDARD_NAME]
 breaking:
   use: [FILE]
 """
