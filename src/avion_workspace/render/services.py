@@ -308,14 +308,9 @@ def pyproject(s: ServiceScaffold) -> dict[str, Any]:
                     "filterwarnings": ["error"],
                 }
             },
-            # src/avion/ is a namespace package (gRPC stubs of `inv proto.gen`, shared by
-            # services): mypy maps it from src rather than guessing a top-level package.
-            "mypy": {
-                "strict": True,
-                "files": ["src", "tests"],
-                "mypy_path": "src",
-                "explicit_package_bases": True,
-            },
+            # The package, not src/: src/avion/ holds the gRPC stubs of `inv proto.gen` (a
+            # namespace package mypy would misname from the folder); imports reach them.
+            "mypy": {"strict": True, "files": [f"src/{s.package}", "tests"]},
         },
     }
 
