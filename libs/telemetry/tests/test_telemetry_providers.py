@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from concurrent import futures
 from typing import Any
@@ -267,3 +269,82 @@ def test_install_global_sets_the_process_providers() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+# Edges the mutation run found untested.
+
+
+def test_tracers_and_meters_carry_their_scope_name_and_version() -> None:
+    with capture_telemetry() as captured:
+        with captured.telemetry.tracer("avion.auth", "1.2.3").start_as_current_span("s"):
+            pass
+        captured.telemetry.meter("avion.metrics", "4.5").create_counter("c").add(1)
+        (span,) = captured.finished_spans()
+        data = captured._metrics.get_metrics_data()
+    assert span.instrumentation_scope is not None
+    assert (span.instrumentation_scope.name, span.instrumentation_scope.version) == (
+        "avion.auth",
+        "1.2.3",
+    )
+    assert data is not None
+    (scope,) = [s.scope for r in data.resource_metrics for s in r.scope_metrics]
+    assert (scope.name, scope.version) == ("avion.metrics", "4.5")
+
+
+def test_no_op_mode_says_why_there_is_no_metrics_app() -> None:
+    with pytest.raises(RuntimeError) as info:
+        Telemetry.noop().metrics_asgi_app()
+    assert str(info.value) == "metrics are not collected in no-op mode"
+
+
+def test_a_second_shutdown_does_nothing(caplog: pytest.LogCaptureFixture) -> None:
+    telemetry = setup_telemetry(local(metrics_port=0))
+    telemetry.shutdown()
+    with caplog.at_level(logging.DEBUG):
+        telemetry.shutdown()
+    assert caplog.records == []
+
+
+def test_capture_records_whatever_sampler_the_environment_names(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "always_off")
+    with capture_telemetry() as captured:
+        with captured.telemetry.tracer("t").start_as_current_span("kept"):
+            pass
+        assert [span.name for span in captured.finished_spans()] == ["kept"]
+
+
+def test_metrics_are_pushed_at_the_configured_interval(collector: tuple[Collector, str]) -> None:
+    received, endpoint = collector
+    telemetry = setup_telemetry(
+        local(otlp_endpoint=endpoint, otlp_metrics=True, metric_export_interval_ms=100)
+    )
+    try:
+        telemetry.meter("m").create_counter("pushed").add(1)
+        deadline = time.monotonic() + 30  # a bound for a loaded machine, not a measurement
+        while not received.metrics:
+            assert time.monotonic() < deadline, "no metrics pushed before shutdown"
+            time.sleep(0.05)
+    finally:
+        telemetry.shutdown()
+
+
+def test_the_metrics_endpoint_listens_on_the_configured_host() -> None:
+    with setup_telemetry(local(metrics_port=0, metrics_host="127.0.0.1")) as telemetry:
+        address = telemetry.metrics_address
+        assert address is not None
+        assert address[0] == "127.0.0.1"
+        assert httpx.get(f"http://127.0.0.1:{address[1]}/metrics", timeout=5).status_code == 200
+
+
+def test_metric_points_before_anything_was_recorded_are_empty() -> None:
+    with capture_telemetry() as captured:
+        assert captured.metric_points("anything") == []
+        captured.telemetry.meter("m").create_histogram("latency").record(2.0, {"route": "/a"})
+        assert captured.metric_points("latency") == [({"route": "/a"}, 1)]
+
+
+def test_settings_defaults_describe_a_local_process() -> None:
+    config = TelemetrySettings()
+    assert (config.enabled, config.sdk_disabled, config.otlp_endpoint) == (True, False, None)
