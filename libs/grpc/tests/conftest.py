@@ -39,7 +39,10 @@ async def harness() -> AsyncIterator[Harness]:
         server = GrpcServer(
             address="127.0.0.1:0",
             services=[SERVICE],
-            interceptors=default_interceptors(tracer_provider=telemetry.telemetry.tracer_provider),
+            interceptors=default_interceptors(
+                tracer_provider=telemetry.telemetry.tracer_provider,
+                meter_provider=telemetry.telemetry.meter_provider,
+            ),
             grace=2.0,
         )
         server.server.add_generic_rpc_handlers([echo_handlers()])

@@ -8,6 +8,7 @@ import grpc
 import pytest
 from avion_errors import NOT_FOUND
 from avion_grpc import (
+    CALL_DURATION,
     GrpcServer,
     LoggingInterceptor,
     TracingInterceptor,
@@ -183,7 +184,12 @@ async def test_unknown_methods_are_unimplemented_and_not_wrapped(harness: Harnes
 
 def test_default_interceptors_are_ordered_outermost_first() -> None:
     names = [type(i).__name__ for i in default_interceptors()]
-    assert names == ["LoggingInterceptor", "RecoveryInterceptor", "DomainErrorInterceptor"]
+    assert names == [
+        "MetricsInterceptor",
+        "LoggingInterceptor",
+        "RecoveryInterceptor",
+        "DomainErrorInterceptor",
+    ]
     with_tracing = default_interceptors(tracer_provider=NoOpTracerProvider())
     assert [type(i).__name__ for i in with_tracing] == ["TracingInterceptor", *names]
 
@@ -237,3 +243,18 @@ async def test_errors_without_field_violations_have_no_bad_request(harness: Harn
         await harness.say(b"not-found")
     assert bad_request_violations(info.value) == {}
     assert "grpc-status-details-bin" not in dict(info.value.trailing_metadata() or ())
+
+
+@pytest.mark.anyio
+async def test_every_call_is_measured_with_its_method_and_status_code(harness: Harness) -> None:
+    await harness.say(b"hi")
+    await harness.say(b"hi")
+    with capture_logs(), pytest.raises(grpc.aio.AioRpcError):
+        await harness.say(b"crash")
+    points = {
+        (attrs["rpc.method"], attrs["rpc.grpc.status_code"]): count
+        for attrs, count in harness.telemetry.metric_points(CALL_DURATION)
+    }
+    assert points == {("Say", 0): 2, ("Say", grpc.StatusCode.INTERNAL.value[0]): 1}
+    attrs = harness.telemetry.metric_points(CALL_DURATION)[0][0]
+    assert (attrs["rpc.system"], attrs["rpc.service"]) == ("grpc", SERVICE)

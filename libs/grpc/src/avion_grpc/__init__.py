@@ -2,10 +2,12 @@
 
 from avion_grpc.client import ContextClientInterceptor, client_interceptors, outbound_metadata
 from avion_grpc.interceptors import (
+    CALL_DURATION,
     REQUEST_ID_METADATA_KEY,
     AroundInterceptor,
     DomainErrorInterceptor,
     LoggingInterceptor,
+    MetricsInterceptor,
     RecoveryInterceptor,
     TracingInterceptor,
     default_interceptors,
@@ -23,6 +25,7 @@ from avion_grpc.status import (
 )
 
 __all__ = [
+    "CALL_DURATION",
     "DEFAULT_ADDRESS",
     "ERROR_METADATA_KEY",
     "HEALTH_SERVICE_NAME",
@@ -34,6 +37,7 @@ __all__ = [
     "DomainErrorInterceptor",
     "GrpcServer",
     "LoggingInterceptor",
+    "MetricsInterceptor",
     "RecoveryInterceptor",
     "TracingInterceptor",
     "bad_request_violations",

@@ -1,4 +1,4 @@
-"""Server interceptors for grpc.aio: tracing, logging, recovery, and DomainError → status.
+"""Server interceptors for grpc.aio: tracing, metrics, logging, recovery, DomainError → status.
 
 Each interceptor wraps the method handler with an async context manager around the call, for
 unary and streaming responses alike. Order matters; :func:`default_interceptors` gives the
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -19,7 +20,7 @@ import structlog
 from avion_errors import DomainError
 from avion_logging import RequestLog, accept_request_id, bound_request_context
 from avion_logging.context import trace_id_from_traceparent
-from opentelemetry import trace
+from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, format_trace_id
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
@@ -248,20 +249,69 @@ def _finish(span: trace.Span, code: grpc.StatusCode) -> None:
         span.set_status(Status(StatusCode.ERROR, code.name))
 
 
+# Seconds; the SDK's default buckets are sized for milliseconds.
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+CALL_DURATION = "rpc.server.call.duration"
+"""The histogram of handled calls (OpenTelemetry's RPC semantic conventions); Prometheus sees it
+as ``rpc_server_call_duration_seconds_{bucket,count,sum}`` with ``rpc_service``, ``rpc_method``
+and ``rpc_grpc_status_code`` labels. Alert rules and dashboards are written against these names."""
+
+
+class MetricsInterceptor(AroundInterceptor):
+    """Records every call's duration and final status code in :data:`CALL_DURATION`."""
+
+    def __init__(self, meter_provider: metrics.MeterProvider | None = None) -> None:
+        meter = (meter_provider or metrics.get_meter_provider()).get_meter("avion_grpc")
+        self._duration = meter.create_histogram(
+            CALL_DURATION,
+            unit="s",
+            description="Duration of gRPC calls handled by this server",
+            explicit_bucket_boundaries_advisory=list(DURATION_BUCKETS),
+        )
+
+    @asynccontextmanager
+    async def around(
+        self, method: str, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[None]:
+        service, _, rpc_method = method.lstrip("/").partition("/")
+        started = time.perf_counter()
+        code = grpc.StatusCode.OK
+        try:
+            yield
+        except BaseException as exc:
+            code = outcome(context, exc)
+            raise
+        else:
+            code = outcome(context, None)
+        finally:
+            self._duration.record(
+                time.perf_counter() - started,
+                {
+                    "rpc.system": "grpc",
+                    "rpc.service": service,
+                    "rpc.method": rpc_method,
+                    "rpc.grpc.status_code": code.value[0],
+                },
+            )
+
+
 def default_interceptors(
     *,
     tracer_provider: trace.TracerProvider | None = None,
+    meter_provider: metrics.MeterProvider | None = None,
     logger: structlog.stdlib.BoundLogger | None = None,
 ) -> Sequence[grpc.aio.ServerInterceptor]:
-    """Tracing (when a provider is given), logging, recovery, DomainError mapping — in that order.
+    """Tracing (when a provider is given), metrics, logging, recovery, DomainError mapping.
 
-    Recovery sits inside logging so that a crash is logged once with its traceback and the
-    request line shows the INTERNAL status the caller got.
+    That is the order, outermost first. Metrics use ``meter_provider``, else OpenTelemetry's
+    global one (an entry point installs it first). Recovery sits inside logging so that a crash
+    is logged once with its traceback and the request line shows the INTERNAL status the caller got.
     """
     interceptors: list[grpc.aio.ServerInterceptor] = []
     if tracer_provider is not None:
         interceptors.append(TracingInterceptor(tracer_provider))
     interceptors += [
+        MetricsInterceptor(meter_provider),
         LoggingInterceptor(logger),
         RecoveryInterceptor(logger),
         DomainErrorInterceptor(),
