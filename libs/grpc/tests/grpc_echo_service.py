@@ -92,5 +92,20 @@ class Harness:
 
     async def say(self, request: bytes, **kwargs: Any) -> bytes:
         call = self.channel.unary_unary(f"/{SERVICE}/Say")
-        response: bytes = await call(request, timeout=10, **kwargs)
+        before = len(self.telemetry.finished_spans())
+        try:
+            response: bytes = await call(request, timeout=10, **kwargs)
+        finally:
+            await self.settled(before + 1)
         return response
+
+    async def settled(self, spans: int) -> None:
+        """Wait until the server has unwound ``spans`` calls through every interceptor.
+
+        An aborted call's status reaches the client before the server's interceptors finish
+        (logging, metrics); the span ends last, so its count says when they are done.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while len(self.telemetry.finished_spans()) < spans and loop.time() < deadline:
+            await asyncio.sleep(0.01)
