@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -117,7 +118,10 @@ def run_library(library_dir: Path, *, children: int, log: Path) -> str:
     """Run mutmut in ``library_dir`` (its ``[tool.mutmut]`` config) and return its results.
 
     mutmut's progress goes to ``log``; the result listing is returned for :func:`score_library`.
+    Every run starts from scratch: mutmut keeps results per function, so tests added since the
+    last run would not be credited for mutants they now kill.
     """
+    shutil.rmtree(library_dir / "mutants", ignore_errors=True)
     mutmut = [sys.executable, "-m", "mutmut"]
     with log.open("w") as out:
         for args in (["run", "--max-children", str(children)], ["export-cicd-stats"]):
