@@ -20,7 +20,12 @@ async def say(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> by
     if request == b"not-found":
         raise DomainError(NOT_FOUND, "user 42 not found", details={"user_id": 42})
     if request == b"invalid":
-        raise invalid_fields({"password": "must be at least 12 characters", "email": "malformed"})
+        raise invalid_fields(
+            {
+                "password": "must be at least 12 characters",  # pragma: allowlist secret
+                "email": "malformed",
+            }
+        )
     if request == b"crash":
         raise RuntimeError("secret internals")
     if request == b"abort":

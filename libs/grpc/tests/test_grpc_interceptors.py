@@ -229,7 +229,7 @@ async def test_field_violations_travel_as_standard_bad_request_details(harness: 
     assert info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
     assert info.value.details() == "invalid password, email"
     assert bad_request_violations(info.value) == {
-        "password": "must be at least 12 characters",
+        "password": "must be at least 12 characters",  # pragma: allowlist secret
         "email": "malformed",
     }
     error = domain_error_from_rpc_error(info.value)
