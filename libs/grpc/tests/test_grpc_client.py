@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
 import pytest
+import structlog
 from avion_errors import NOT_FOUND
+from avion_grpc import client as client_module
 from avion_grpc import client_interceptors, domain_error_from_rpc_error, outbound_metadata
-from avion_logging import bound_request_context
+from avion_logging import LoggingSettings, bound_request_context, configure_logging
 from avion_logging.testing import capture_logs
 from avion_telemetry.testing import capture_telemetry
 from conftest import wait_until
@@ -137,3 +143,109 @@ async def test_streaming_calls_carry_the_request_id(channel: grpc.aio.Channel) -
         assert [item async for item in chat(iter([b"a"]))] == [b"A"]
     await wait_until(lambda: len(lines(logs, "grpc.request")) == 3)
     assert [line["request_id"] for line in lines(logs, "grpc.request")] == ["streams"] * 3
+
+
+# Edges the mutation run found untested.
+
+
+@pytest.fixture
+def json_logs() -> Iterator[io.StringIO]:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    stream = io.StringIO()
+    configure_logging(LoggingSettings(), stream=stream)
+    yield stream
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    structlog.reset_defaults()
+
+
+def json_lines(stream: io.StringIO, event: str) -> list[dict[str, Any]]:
+    found = [json.loads(text) for text in stream.getvalue().splitlines()]
+    return [line for line in found if line.get("event") == event]
+
+
+@pytest.mark.anyio
+async def test_client_spans_are_described_and_failures_marked(harness: Harness) -> None:
+    provider = harness.telemetry.telemetry.tracer_provider
+    async with grpc.aio.insecure_channel(
+        f"127.0.0.1:{harness.server.port}", interceptors=client_interceptors(provider)
+    ) as traced:
+        await say(traced, b"hi")
+        with capture_logs(), pytest.raises(grpc.aio.AioRpcError):
+            await say(traced, b"crash")
+        with pytest.raises(grpc.aio.AioRpcError):
+            await say(traced, b"not-found")
+        await wait_until(lambda: len(harness.telemetry.finished_spans()) == 6)
+    ok, crash, missing = [
+        s for s in harness.telemetry.finished_spans() if s.kind is SpanKind.CLIENT
+    ]
+    assert ok.instrumentation_scope is not None
+    assert ok.instrumentation_scope.name == "avion_grpc.client"
+    assert dict(ok.attributes or {}) == {
+        "rpc.system": "grpc",
+        "rpc.service": SERVICE,
+        "rpc.method": "Say",
+        "rpc.grpc.status_code": 0,
+    }
+    assert ok.status.is_unset
+    assert (crash.status.status_code.name, crash.status.description) == ("ERROR", "INTERNAL")
+    assert crash.events == ()  # the status says it; no exception event on the client
+    assert missing.status.is_unset  # NOT_FOUND is the caller's problem, not a failure
+    assert (missing.attributes or {})["rpc.grpc.status_code"] == 5
+
+
+@pytest.mark.anyio
+async def test_client_lines_come_from_their_logger_with_a_duration(
+    harness: Harness, json_logs: io.StringIO, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readings = iter([10.0, 10.0123456])
+    monkeypatch.setattr(client_module, "time", SimpleNamespace(perf_counter=lambda: next(readings)))
+    async with grpc.aio.insecure_channel(
+        f"127.0.0.1:{harness.server.port}", interceptors=client_interceptors()
+    ) as channel:
+        await say(channel, b"hi")
+    (line,) = json_lines(json_logs, "grpc.client.request")
+    assert (line["logger"], line["duration_ms"]) == ("avion.grpc.client", 12.346)
+    assert "trace_id" not in line  # no span anywhere: no trace to name
+
+
+@pytest.mark.anyio
+async def test_a_given_logger_is_used(harness: Harness, json_logs: io.StringIO) -> None:
+    logger = structlog.stdlib.get_logger("gateway.calls")
+    async with grpc.aio.insecure_channel(
+        f"127.0.0.1:{harness.server.port}", interceptors=client_interceptors(logger=logger)
+    ) as channel:
+        await say(channel, b"hi")
+    (line,) = json_lines(json_logs, "grpc.client.request")
+    assert line["logger"] == "gateway.calls"
+
+
+@pytest.mark.anyio
+async def test_the_callers_deadline_and_stream_requests_pass_through(
+    channel: grpc.aio.Channel,
+) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as late:
+        await channel.unary_unary(f"/{SERVICE}/Say")(b"slow", timeout=0.05)
+    assert late.value.code() is grpc.StatusCode.DEADLINE_EXCEEDED
+    received = []
+    with capture_logs(), pytest.raises(grpc.aio.AioRpcError) as broke:  # noqa: PT012
+        async for item in channel.unary_stream(f"/{SERVICE}/Count")(b"crash-mid-stream"):
+            received.append(item)
+    assert (received, broke.value.code()) == ([b"1", b"2"], grpc.StatusCode.INTERNAL)
+
+
+def test_a_callers_traceparent_is_not_doubled() -> None:
+    with (
+        capture_telemetry("caller") as caller,
+        caller.telemetry.tracer("t").start_as_current_span("s"),
+    ):
+        kept = outbound_metadata((("traceparent", TRACEPARENT),), "r1")
+        fresh = outbound_metadata((), "r1")
+    assert kept.get_all("traceparent") == [TRACEPARENT]
+    assert len(fresh.get_all("traceparent")) == 1
+    assert fresh.get_all("traceparent") != [TRACEPARENT]
+
+
+def test_an_rpc_error_without_metadata_carries_no_domain_error() -> None:
+    assert domain_error_from_rpc_error(grpc.RpcError()) is None
