@@ -207,3 +207,14 @@ def test_an_undeclared_bucket_is_located(edit: Edit) -> None:
     )
     message = only(cfg)
     assert "$.services.system-admin.buckets[1]: bucket 'avion-nowhere' is not declared" in message
+
+
+def test_a_team_requirement_must_look_like_one(edit: Edit) -> None:
+    cfg = edit(
+        "platform.yaml",
+        '    requirements: ["argon2-cffi>=23.1,<26"]',
+        '    requirements: ["argon2-cffi>=23.1,<26", "rm -rf /"]',
+    )
+    message = only(cfg)
+    assert "$.services.auth.requirements[1]:" in message
+    assert '"rm -rf /" does not match the naming rule' in message
