@@ -82,6 +82,22 @@ def rules(session: nox.Session) -> None:
     session.run("inv", "monitoring.check", env=env)
 
 
+MUTMUT = "mutmut==3.8.1"
+
+
+@nox.session
+def mutation(session: nox.Session) -> None:
+    """Mutation-test each library with mutmut; fail below 85% of non-equivalent mutants killed."""
+    _install_libs(session)
+    session.install("-e", ".", MUTMUT)
+    # One worker per library by default: the run is long, and a shared machine stays usable.
+    children = os.environ.get("MUTATION_CHILDREN", "1")
+    libraries = session.posargs or LIBS
+    session.run(
+        "python", "-m", "avion_workspace.quality.mutation", "--children", children, *libraries
+    )
+
+
 @nox.session(name="render-check")
 def render_check(session: nox.Session) -> None:
     """Fail when committed generated files differ from what config renders."""

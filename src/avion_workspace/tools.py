@@ -82,6 +82,12 @@ TOOLS: dict[str, Tool] = {
             "v0.22.1",
             "image promotion by digest",
         ),
+        Tool(
+            "buf",
+            "github.com/bufbuild/buf/cmd/buf",
+            "v1.75.0",
+            "proto lint and breaking-change checks (inv proto.lint)",
+        ),
         # The S3 server of the native stack (docs/decisions/0001-s3-server.md): Apache-2.0,
         # one static binary. The version is stamped as its release builds do.
         Tool(

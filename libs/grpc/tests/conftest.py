@@ -2,14 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 import pytest
 from avion_grpc import GrpcServer, default_interceptors
 from avion_telemetry.testing import capture_telemetry
 from grpc_echo_service import SERVICE, Harness, echo_handlers
+
+WAIT_SECONDS = 60.0
+
+
+async def wait_until(condition: Callable[[], object], what: str = "the condition") -> None:
+    """Poll ``condition`` until it holds, failing after a generous bound.
+
+    A server may still be writing its log line or ending its span when the client already has
+    its answer (an aborted call's status is sent before the interceptors unwind).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + WAIT_SECONDS
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"{what} did not hold within {WAIT_SECONDS:g}s")
+        await asyncio.sleep(0.005)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import grpc
-from avion_errors import NOT_FOUND, DomainError
+from avion_errors import NOT_FOUND, DomainError, invalid_fields
 from avion_grpc import GrpcServer
 from avion_logging import current_request_id, get_logger
 from avion_telemetry.testing import TelemetryCapture
@@ -19,6 +19,13 @@ SERVICE = "avion.test.v1.Echo"
 async def say(request: bytes, context: grpc.aio.ServicerContext[Any, Any]) -> bytes:
     if request == b"not-found":
         raise DomainError(NOT_FOUND, "user 42 not found", details={"user_id": 42})
+    if request == b"invalid":
+        raise invalid_fields(
+            {
+                "password": "must be at least 12 characters",  # pragma: allowlist secret
+                "email": "malformed",
+            }
+        )
     if request == b"crash":
         raise RuntimeError("secret internals")
     if request == b"abort":

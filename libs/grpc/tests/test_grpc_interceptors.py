@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import grpc
@@ -13,11 +12,13 @@ from avion_grpc import (
     GrpcServer,
     LoggingInterceptor,
     TracingInterceptor,
+    bad_request_violations,
     default_interceptors,
     domain_error_from_rpc_error,
 )
 from avion_logging.testing import capture_logs
 from avion_telemetry.testing import capture_telemetry
+from conftest import wait_until
 from grpc_echo_service import SERVICE, Harness, echo_handlers
 from opentelemetry.trace import NoOpTracerProvider
 
@@ -29,10 +30,25 @@ def request_lines(logs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [entry for entry in logs if entry["event"] == "grpc.request"]
 
 
+async def server_finished(harness: Harness, logs: list[dict[str, Any]], calls: int = 1) -> None:
+    """Wait until the server logged and traced ``calls`` calls.
+
+    The client can have its answer before the server's interceptors have unwound: an aborted
+    call's status is sent at the abort. Polled with a generous bound, never a fixed sleep.
+    """
+    await wait_until(
+        lambda: (
+            len(request_lines(logs)) >= calls and len(harness.telemetry.finished_spans()) >= calls
+        ),
+        f"{calls} logged and traced call(s)",
+    )
+
+
 @pytest.mark.anyio
 async def test_a_successful_call_is_logged_and_traced(harness: Harness) -> None:
     with capture_logs() as logs:
         response = await harness.say(b"log", metadata=(("x-request-id", "req-7"),))
+        await server_finished(harness, logs)
     assert response == b"req-7"  # the handler saw the caller's request id
     work, request = logs
     assert work["event"] == "handler.work"
@@ -58,6 +74,7 @@ async def test_a_successful_call_is_logged_and_traced(harness: Harness) -> None:
 async def test_the_callers_trace_is_continued(harness: Harness) -> None:
     with capture_logs() as logs:
         await harness.say(b"hi", metadata=(("traceparent", TRACEPARENT),))
+        await server_finished(harness, logs)
     (span,) = harness.telemetry.finished_spans()
     assert f"{span.context.trace_id:032x}" == TRACE_ID
     assert span.parent is not None
@@ -71,6 +88,7 @@ async def test_domain_errors_become_their_status_and_travel_to_the_caller(
 ) -> None:
     with capture_logs() as logs, pytest.raises(grpc.aio.AioRpcError) as info:
         await harness.say(b"not-found")
+    await server_finished(harness, logs)
     assert info.value.code() is grpc.StatusCode.NOT_FOUND
     assert info.value.details() == "user 42 not found"
     error = domain_error_from_rpc_error(info.value)
@@ -89,6 +107,7 @@ async def test_domain_errors_become_their_status_and_travel_to_the_caller(
 async def test_unexpected_exceptions_become_internal_without_leaking(harness: Harness) -> None:
     with capture_logs() as logs, pytest.raises(grpc.aio.AioRpcError) as info:
         await harness.say(b"crash")
+    await server_finished(harness, logs)
     assert info.value.code() is grpc.StatusCode.INTERNAL
     assert info.value.details() == "internal error"
     assert domain_error_from_rpc_error(info.value) is None
@@ -109,6 +128,7 @@ async def test_statuses_set_by_handlers_are_kept(harness: Harness) -> None:
             await harness.say(b"abort")
         with pytest.raises(grpc.aio.AioRpcError) as coded:
             await harness.say(b"set-code")
+        await server_finished(harness, logs, 2)
     assert aborted.value.code() is grpc.StatusCode.PERMISSION_DENIED
     assert coded.value.code() is grpc.StatusCode.FAILED_PRECONDITION
     assert [line["status"] for line in request_lines(logs)] == [
@@ -137,6 +157,7 @@ async def test_streaming_calls_pass_through_the_interceptors(harness: Harness) -
         assert await total(iter([b"ab", b"cde"])) == b"5"
         assert [item async for item in chat(iter([b"a", b"b"]))] == [b"A", b"B"]
         assert await sync(b"x") == b"sync:x"
+        await server_finished(harness, logs, 5)
     assert [line["status"] for line in request_lines(logs)] == ["OK"] * 5
     assert len(harness.telemetry.finished_spans()) == 5
 
@@ -147,6 +168,7 @@ async def test_a_stream_that_breaks_midway_ends_with_internal(harness: Harness) 
     with capture_logs() as logs, pytest.raises(grpc.aio.AioRpcError) as info:  # noqa: PT012
         async for item in harness.channel.unary_stream(f"/{SERVICE}/Count")(b"crash-mid-stream"):
             received.append(item)
+    await server_finished(harness, logs)
     assert received == [b"1", b"2"]
     assert info.value.code() is grpc.StatusCode.INTERNAL
     assert request_lines(logs)[0]["status"] == "INTERNAL"
@@ -172,15 +194,6 @@ def test_default_interceptors_are_ordered_outermost_first() -> None:
     assert [type(i).__name__ for i in with_tracing] == ["TracingInterceptor", *names]
 
 
-async def wait_for_request_lines(logs: list[dict[str, Any]], count: int) -> None:
-    """The server may log after the client has its answer; give it a moment, boundedly."""
-    for _ in range(200):
-        if len(request_lines(logs)) >= count:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"expected {count} grpc.request lines, got {request_lines(logs)}")
-
-
 @pytest.mark.anyio
 async def test_without_recovery_a_crash_is_unknown_and_logged_with_its_traceback() -> None:
     with capture_telemetry() as telemetry:
@@ -196,7 +209,8 @@ async def test_without_recovery_a_crash_is_unknown_and_logged_with_its_traceback
                     await say(b"crash", timeout=5)
                 with pytest.raises(grpc.aio.AioRpcError) as timed_out:
                     await say(b"slow", timeout=0.05)
-                await wait_for_request_lines(logs, 2)
+                await wait_until(lambda: len(request_lines(logs)) == 2, "two request lines")
+                await wait_until(lambda: len(telemetry.finished_spans()) == 2, "two spans")
         await server.stop(grace=0)
         crash, cancelled = request_lines(logs)
         assert crashed.value.code() is grpc.StatusCode.UNKNOWN
@@ -206,6 +220,29 @@ async def test_without_recovery_a_crash_is_unknown_and_logged_with_its_traceback
         assert (cancelled["status"], cancelled["log_level"]) == ("CANCELLED", "info")
         crash_span = telemetry.finished_spans()[0]
         assert [event.name for event in crash_span.events] == ["exception"]
+
+
+@pytest.mark.anyio
+async def test_field_violations_travel_as_standard_bad_request_details(harness: Harness) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await harness.say(b"invalid")
+    assert info.value.code() is grpc.StatusCode.INVALID_ARGUMENT
+    assert info.value.details() == "invalid password, email"
+    assert bad_request_violations(info.value) == {
+        "password": "must be at least 12 characters",  # pragma: allowlist secret
+        "email": "malformed",
+    }
+    error = domain_error_from_rpc_error(info.value)
+    assert error is not None
+    assert error.details["field_violations"][0]["field"] == "password"  # type: ignore[index]
+
+
+@pytest.mark.anyio
+async def test_errors_without_field_violations_have_no_bad_request(harness: Harness) -> None:
+    with pytest.raises(grpc.aio.AioRpcError) as info:
+        await harness.say(b"not-found")
+    assert bad_request_violations(info.value) == {}
+    assert "grpc-status-details-bin" not in dict(info.value.trailing_metadata() or ())
 
 
 @pytest.mark.anyio

@@ -95,19 +95,21 @@ async def test_skipped_paths_get_an_id_but_no_log_line() -> None:
 
 @pytest.mark.anyio
 async def test_non_http_scopes_pass_through_untouched() -> None:
-    seen: list[Scope] = []
+    seen: list[Any] = []
 
     async def lifespan_app(scope: Scope, receive: Receive, send: Send) -> None:
         seen.append(scope)
+        seen.append(await receive())
+        await send({"type": "lifespan.startup.complete"})
 
     async def receive() -> dict[str, Any]:
         return {"type": "lifespan.startup"}
 
     async def send(message: Any) -> None:
-        pass
+        seen.append(message)
 
     scope: Scope = {"type": "lifespan"}
     with capture_logs() as logs:
         await RequestLoggingMiddleware(lifespan_app)(scope, receive, send)
-    assert seen == [scope]
+    assert seen == [scope, {"type": "lifespan.startup"}, {"type": "lifespan.startup.complete"}]
     assert logs == []

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+from types import SimpleNamespace
+
+import grpc
 from avion_service.settings import variables
 
 from avion_auth.api import register
 from avion_auth.spec import SPEC
 
 
-def test_register_names_the_services_it_adds() -> None:
-    assert list(register(None, None)) == []  # type: ignore[arg-type]  # no API yet
+def test_register_adds_the_auth_service_and_names_it() -> None:
+    async def registered() -> list[str]:
+        server = grpc.aio.server()
+        # Wiring only stores the connections; nothing is opened before the server starts.
+        connections = SimpleNamespace(database=object(), redis=object())
+        return list(register(server, connections))  # type: ignore[arg-type]
+
+    assert asyncio.run(registered()) == ["avion.auth.v1.AuthService"]
 
 
 def test_the_spec_is_this_service() -> None:

@@ -156,6 +156,7 @@ class Service:
     resources: Resources
     autoscaling: Autoscaling | None
     libraries: tuple[str, ...]
+    requirements: tuple[str, ...] = ()  # third-party requirements of the team's own code
 
     @property
     def package(self) -> str:
@@ -279,6 +280,7 @@ def _service(
         resources=_resources(raw.get("resources", defaults["resources"])),
         autoscaling=Autoscaling(**scaling) if scaling else None,
         libraries=tuple(raw.get("libraries", defaults["libraries"])),
+        requirements=tuple(raw.get("requirements", ())),
     )
 
 

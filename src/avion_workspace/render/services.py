@@ -46,7 +46,7 @@ LIBRARIES: Mapping[str, tuple[str, tuple[str, ...]]] = {
     "config": ("avion-config", ()),
     "logging": ("avion-logging", ("config",)),
     "telemetry": ("avion-telemetry", ("config",)),
-    "ddd": ("avion-ddd", ()),
+    "ddd": ("avion-ddd", ("errors",)),
     "cqrs": ("avion-cqrs", ("ddd", "errors")),
     "grpc": ("avion-grpc", ("errors", "logging")),
     "migrate": ("avion-migrate", ()),
@@ -156,13 +156,14 @@ class ServiceScaffold:
 
     @property
     def dependencies(self) -> list[str]:
-        """The project's dependencies: its libraries, the kit with the extras its parts need."""
+        """The project's dependencies: its libraries, the kit with the extras its parts need, and
+        the third-party requirements its team declares (``requirements`` in the config)."""
         extras = ",".join(PART_EXTRAS[part] for part in self.spec.parts)
         kit = LIBRARIES[KIT_LIBRARY][0] + (f"[{extras}]" if extras else "")
         own = sorted(
             {LIBRARIES[lib][0] for lib in self.service.libraries} - {LIBRARIES[KIT_LIBRARY][0]}
         )
-        return [kit, *own]
+        return [kit, *own, *sorted(self.service.requirements, key=str.lower)]
 
 
 def scaffold(platform: Platform, service: Service) -> ServiceScaffold:
@@ -305,7 +306,9 @@ def pyproject(s: ServiceScaffold) -> dict[str, Any]:
                     "filterwarnings": ["error"],
                 }
             },
-            "mypy": {"strict": True, "files": ["src", "tests"]},
+            # The package, not src/: src/avion/ holds the gRPC stubs of `inv proto.gen` (a
+            # namespace package mypy would misname from the folder); imports reach them.
+            "mypy": {"strict": True, "files": [f"src/{s.package}", "tests"]},
         },
     }
 

@@ -154,6 +154,7 @@ _NAMESPACES = (
     "infra",
     "migrate",
     "service",
+    "proto",
     "tools",
     "cdn",
     "k8s",

@@ -237,3 +237,14 @@ def test_a_semantic_check_whose_data_is_malformed_stays_quiet(edit: Edit) -> Non
     found = messages(cfg)
     assert len(found) == 1, found
     assert "'six' is not of type 'integer'" in found[0]
+
+
+def test_a_team_requirement_must_look_like_one(edit: Edit) -> None:
+    cfg = edit(
+        "platform.yaml",
+        '    requirements: ["argon2-cffi>=23.1,<26"]',
+        '    requirements: ["argon2-cffi>=23.1,<26", "rm -rf /"]',
+    )
+    message = only(cfg)
+    assert "$.services.auth.requirements[1]:" in message
+    assert '"rm -rf /" does not match the naming rule' in message

@@ -33,4 +33,11 @@ def test_generated_lines_per_service_from_the_manifest() -> None:
             lines[path.split("/")[1]] += (ROOT / path).read_text().count("\n")
     print(f"generated lines per service: {dict(lines)}")
     assert set(lines) == set(load_platforms(ROOT / "config")["local"].services)
-    assert max(lines.values()) <= 150
+    # 150 lines of scaffolding; a team's own requirements (config `requirements`) add one each.
+    services = platforms["local"].services
+    over = {
+        name: count
+        for name, count in lines.items()
+        if count > 150 + len(services[name].requirements)
+    }
+    assert over == {}

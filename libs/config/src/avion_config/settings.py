@@ -277,7 +277,11 @@ def _default_of(field: dataclasses.Field[Any]) -> Any:
     return _MISSING
 
 
+_MODULE_PATH = re.compile(r"\b(?:[A-Za-z_]\w*\.)+(?=[A-Za-z_])")
+
+
 def _type_name(declared: Any) -> str:
     if isinstance(declared, type) and not typing.get_args(declared):
         return declared.__name__
-    return str(declared).replace("typing.", "").replace("pathlib.", "")
+    # "typing.Optional[pathlib.Path]" and "avion_config.secret.Secret | None" read as their names.
+    return _MODULE_PATH.sub("", str(declared))

@@ -8,7 +8,7 @@ from avion_cqrs.bus import (
     Middleware,
     Next,
 )
-from avion_cqrs.messages import Command, Message, Query
+from avion_cqrs.messages import Command, Message, MessageType, Query
 from avion_cqrs.middleware import (
     LoggingMiddleware,
     SelfValidating,
@@ -25,6 +25,7 @@ __all__ = [
     "HandlerNotFoundError",
     "LoggingMiddleware",
     "Message",
+    "MessageType",
     "Middleware",
     "Next",
     "Query",

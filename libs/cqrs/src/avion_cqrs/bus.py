@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
-from avion_cqrs.messages import Message
+from avion_cqrs.messages import Message, MessageType
 
 M = TypeVar("M", bound=Message[Any])
 R = TypeVar("R")
 
-Handler = Callable[[M], Awaitable[Any]]
-"""Handles one message type and returns its result (``None`` for most commands)."""
+Handler = Callable[[M], Awaitable[R]]
+"""Handles message ``M`` and returns its result ``R``: ``async def h(m: SignUp) -> UserId``."""
 Next = Callable[[Message[Any]], Awaitable[Any]]
 """Calls the rest of the chain (the next middleware, finally the handler)."""
 Middleware = Callable[[Message[Any], Next], Awaitable[Any]]
@@ -33,7 +33,10 @@ class DuplicateHandlerError(ValueError):
     """A second handler was registered for a message type that has one."""
 
     def __init__(
-        self, message_type: type[Message[Any]], existing: Handler[Any], new: Handler[Any]
+        self,
+        message_type: type[Message[Any]],
+        existing: Handler[Any, Any],
+        new: Handler[Any, Any],
     ) -> None:
         super().__init__(
             f"{_describe(message_type)} already has a handler ({_name(existing)}); "
@@ -50,10 +53,14 @@ class Bus:
 
     def __init__(self, middleware: Sequence[Middleware] = ()) -> None:
         self._middleware = tuple(middleware)
-        self._handlers: dict[type[Message[Any]], Handler[Any]] = {}
+        self._handlers: dict[type[Message[Any]], Handler[Any, Any]] = {}
 
-    def register(self, message_type: type[M], handler: Handler[M]) -> None:
-        """Make ``handler`` the one handler of ``message_type``."""
+    def register(self, message_type: MessageType[M, R], handler: Handler[M, R]) -> None:
+        """Make ``handler`` the one handler of ``message_type``.
+
+        Type checkers hold the handler to the message: it must accept ``message_type`` and return
+        what the message declares (a handler returning ``str`` for a ``Command[bool]`` fails).
+        """
         if not (isinstance(message_type, type) and issubclass(message_type, Message)):
             raise TypeError(f"{message_type!r} is not a Command or Query class")
         existing = self._handlers.get(message_type)
@@ -61,10 +68,10 @@ class Bus:
             raise DuplicateHandlerError(message_type, existing, handler)
         self._handlers[message_type] = handler
 
-    def handler(self, message_type: type[M]) -> Callable[[Handler[M]], Handler[M]]:
+    def handler(self, message_type: MessageType[M, R]) -> Callable[[Handler[M, R]], Handler[M, R]]:
         """Decorator form of :meth:`register`."""
 
-        def decorate(handler: Handler[M]) -> Handler[M]:
+        def decorate(handler: Handler[M, R]) -> Handler[M, R]:
             self.register(message_type, handler)
             return handler
 

@@ -1,5 +1,6 @@
 """Domain-driven design building blocks: entities, aggregates, value objects, repositories, UoW."""
 
+from avion_ddd.concurrency import check_version, stale_version
 from avion_ddd.model import AggregateRoot, DomainEvent, Entity, ValueObject
 from avion_ddd.repository import InMemoryRepository, Repository, TracksAggregates
 from avion_ddd.unit_of_work import (
@@ -21,4 +22,6 @@ __all__ = [
     "UnitOfWork",
     "UnitOfWorkError",
     "ValueObject",
+    "check_version",
+    "stale_version",
 ]

@@ -71,7 +71,9 @@ class Entity(Generic[IdT]):
 class AggregateRoot(Entity[IdT]):
     """The entity through which a consistency boundary is changed; it records domain events.
 
-    ``version`` counts committed changes, for optimistic concurrency in repositories.
+    ``version`` is the stored version this object was read at (0: never stored). A repository
+    stores it only if storage still holds that version, then increments it (optimistic
+    concurrency); otherwise it raises a ``CONFLICT`` :class:`~avion_errors.DomainError`.
     """
 
     def __init__(self, id: IdT, *, version: int = 0) -> None:

@@ -6,6 +6,7 @@ import copy
 from collections.abc import Iterator
 from typing import Any, Generic, Protocol, TypeVar
 
+from avion_ddd.concurrency import check_version
 from avion_ddd.model import AggregateRoot
 
 AggT = TypeVar("AggT", bound=AggregateRoot[Any])
@@ -21,11 +22,15 @@ class Repository(Protocol[AggT, IdT_contra]):
         ...
 
     async def add(self, aggregate: AggT) -> None:
-        """Store a new or changed aggregate."""
+        """Store a new or changed aggregate and increment its ``version``.
+
+        Raises a ``CONFLICT`` DomainError when storage no longer holds the version the aggregate
+        was read at (or, for a new one, already holds something under its id).
+        """
         ...
 
     async def remove(self, aggregate: AggT) -> None:
-        """Delete the aggregate."""
+        """Delete the aggregate; a stale ``version`` is a ``CONFLICT`` as for :meth:`add`."""
         ...
 
 
@@ -60,14 +65,22 @@ class InMemoryRepository(Generic[AggT, IdT]):
         return loaded
 
     async def add(self, aggregate: AggT) -> None:
+        check_version(aggregate, self._stored_version(aggregate.id))
+        aggregate.version += 1
         stored = copy.deepcopy(aggregate)
         stored.pull_events()  # events belong to this change, not to the stored state
         self._items[aggregate.id] = stored
         self._seen[id_of(aggregate)] = aggregate
 
     async def remove(self, aggregate: AggT) -> None:
+        if aggregate.id in self._items:
+            check_version(aggregate, self._stored_version(aggregate.id))
         self._items.pop(aggregate.id, None)
         self._seen[id_of(aggregate)] = aggregate
+
+    def _stored_version(self, id: IdT) -> int | None:
+        stored = self._items.get(id)
+        return None if stored is None else stored.version
 
     def __len__(self) -> int:
         return len(self._items)

@@ -23,21 +23,31 @@ from avion_errors.codes import (
     UnknownErrorCodeError,
     define_error_code,
 )
-from avion_errors.error import DomainError
+from avion_errors.error import FIELD_VIOLATIONS, DomainError, field_violations, invalid_fields
+from avion_errors.problem import (
+    PROBLEM_JSON,
+    TYPE_PREFIX,
+    ProblemResponse,
+    problem_details,
+    problem_response,
+)
 
 __all__ = [
     "ALREADY_EXISTS",
     "CONFLICT",
     "DEADLINE_EXCEEDED",
     "FAILED_PRECONDITION",
+    "FIELD_VIOLATIONS",
     "INTERNAL",
     "INVALID_ARGUMENT",
     "NOT_FOUND",
     "NOT_IMPLEMENTED",
     "PERMISSION_DENIED",
+    "PROBLEM_JSON",
     "RATE_LIMITED",
     "REGISTRY",
     "STANDARD_CODES",
+    "TYPE_PREFIX",
     "UNAUTHENTICATED",
     "UNAVAILABLE",
     "VALIDATION_FAILED",
@@ -46,6 +56,11 @@ __all__ = [
     "ErrorCode",
     "ErrorRegistry",
     "GrpcStatus",
+    "ProblemResponse",
     "UnknownErrorCodeError",
     "define_error_code",
+    "field_violations",
+    "invalid_fields",
+    "problem_details",
+    "problem_response",
 ]

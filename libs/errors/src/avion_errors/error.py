@@ -153,3 +153,33 @@ def _foreign_code(name: str, data: Mapping[str, object]) -> ErrorCode:
             f"unknown error code {name!r} and no valid 'http_status'/'grpc_status' to rebuild it"
         )
     return ErrorCode(name, http_status, GrpcStatus[str(grpc_name)])
+
+
+FIELD_VIOLATIONS = "field_violations"
+"""The details key listing what is wrong with which request field (see :func:`invalid_fields`)."""
+
+
+def invalid_fields(
+    violations: Mapping[str, str], message: str | None = None, *, code: ErrorCode | str = ""
+) -> DomainError:
+    """An ``INVALID_ARGUMENT`` error naming each bad field and what is wrong with it.
+
+    ``violations`` maps a field (``"password"``, ``"address.city"``) to a sentence. Transports
+    carry the list in their standard form: gRPC as ``google.rpc.BadRequest`` status details,
+    HTTP as the problem's ``details``.
+    """
+    listed = [{"field": field, "description": text} for field, text in violations.items()]
+    summary = message or "invalid " + ", ".join(violations)
+    return DomainError(code or "INVALID_ARGUMENT", summary, details={FIELD_VIOLATIONS: listed})
+
+
+def field_violations(error: DomainError) -> dict[str, str]:
+    """The ``field → description`` pairs of an :func:`invalid_fields` error (else empty)."""
+    listed = error.details.get(FIELD_VIOLATIONS)
+    if not isinstance(listed, list):
+        return {}
+    return {
+        str(item["field"]): str(item.get("description", ""))
+        for item in listed
+        if isinstance(item, dict) and "field" in item
+    }

@@ -24,6 +24,7 @@ from opentelemetry import metrics, trace
 from opentelemetry.trace import SpanKind, Status, StatusCode, format_trace_id
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
+from avion_grpc.rich_status import status_details
 from avion_grpc.status import SERVER_FAILURES, error_metadata, to_status_code
 
 # Strings: grpc.RpcMethodHandler is generic only in the type stubs, not at runtime.
@@ -124,7 +125,8 @@ class DomainErrorInterceptor(AroundInterceptor):
     """Turns a :class:`~avion_errors.DomainError` into its gRPC status and message.
 
     The full error travels in trailing metadata (``avion-error-bin``) so the caller can rebuild
-    it with :func:`~avion_grpc.domain_error_from_rpc_error`. Causes are never sent.
+    it with :func:`~avion_grpc.domain_error_from_rpc_error`; field violations also travel as the
+    standard ``google.rpc.BadRequest`` status details. Causes are never sent.
     """
 
     @asynccontextmanager
@@ -135,7 +137,9 @@ class DomainErrorInterceptor(AroundInterceptor):
             yield
         except DomainError as error:
             await context.abort(
-                to_status_code(error.grpc_status), error.message, error_metadata(error)
+                to_status_code(error.grpc_status),
+                error.message,
+                error_metadata(error) + status_details(error),
             )
 
 

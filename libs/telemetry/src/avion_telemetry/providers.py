@@ -18,7 +18,7 @@ from opentelemetry.sdk.metrics.export import MetricReader, PeriodicExportingMetr
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor
-from opentelemetry.sdk.trace.sampling import ParentBased, TraceIdRatioBased
+from opentelemetry.sdk.trace.sampling import Sampler
 from prometheus_client import CollectorRegistry, make_asgi_app, start_http_server
 
 from avion_telemetry.settings import TelemetrySettings
@@ -28,15 +28,18 @@ SERVICE_NAMESPACE = "avion"
 
 
 def build_resource(config: TelemetrySettings) -> Resource:
-    """The resource describing this process, from config only (no environment detectors)."""
+    """The resource describing this process: the SDK's, then ``config`` on top.
+
+    The SDK adds its own ``telemetry.sdk.*`` attributes and those of ``OTEL_RESOURCE_ATTRIBUTES``
+    (percent-decoded, as the specification says); the attributes from ``config`` win over them.
+    """
     attributes: dict[str, str] = {
-        **config.resource_attributes,
         "service.name": config.service_name,
         "service.version": config.service_version,
         "service.namespace": SERVICE_NAMESPACE,
         "deployment.environment.name": config.environment,
     }
-    return Resource(attributes)
+    return Resource.create(attributes)
 
 
 class Telemetry:
@@ -120,17 +123,18 @@ def setup_telemetry(
     *,
     span_processors: tuple[SpanProcessor, ...] = (),
     metric_readers: tuple[MetricReader, ...] = (),
+    sampler: Sampler | None = None,
 ) -> Telemetry:
     """Providers for ``config``: OTLP export when an endpoint is set, Prometheus when a port is.
 
     Extra ``span_processors`` and ``metric_readers`` are added as given (tests use in-memory ones).
+    Without a ``sampler`` the SDK picks one from ``OTEL_TRACES_SAMPLER``/``_ARG``; its default
+    is ``parentbased_always_on``.
     """
-    if not config.enabled:
+    if not config.enabled or config.sdk_disabled:
         return Telemetry.noop()
     resource = build_resource(config)
-    tracer_provider = TracerProvider(
-        resource=resource, sampler=ParentBased(TraceIdRatioBased(config.trace_sample_ratio))
-    )
+    tracer_provider = TracerProvider(resource=resource, sampler=sampler)
     for processor in span_processors:
         tracer_provider.add_span_processor(processor)
     registry = CollectorRegistry(auto_describe=True)
@@ -169,12 +173,11 @@ def setup_telemetry_from_env(environ: Mapping[str, str] | None = None) -> Teleme
 
 
 def _otlp_options(config: TelemetrySettings) -> dict[str, Any]:
+    # No "insecure": the SDK decides, from OTEL_EXPORTER_OTLP_INSECURE or else the scheme
+    # (plaintext for http://, TLS for https://). Headers: ours when set (they may come from a
+    # secret file), else the SDK reads OTEL_EXPORTER_OTLP_HEADERS itself.
     headers: Mapping[str, str] = config.otlp_headers
-    return {
-        "endpoint": config.otlp_endpoint,
-        "insecure": config.otlp_insecure,
-        "headers": dict(headers) or None,
-    }
+    return {"endpoint": config.otlp_endpoint, "headers": dict(headers) or None}
 
 
 def _serve_metrics(

@@ -1,4 +1,9 @@
-"""Telemetry settings, read from the standard OpenTelemetry variables where one exists."""
+"""Telemetry settings: what the OpenTelemetry SDK does not read from the environment itself.
+
+The SDK reads ``OTEL_RESOURCE_ATTRIBUTES`` (percent-decoded), ``OTEL_TRACES_SAMPLER`` and
+``OTEL_TRACES_SAMPLER_ARG``, ``OTEL_EXPORTER_OTLP_INSECURE`` and the exporter's other variables
+from the process environment; these settings do not duplicate them.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,11 @@ class TelemetrySettings:
     """How a process traces and exposes metrics. ``enabled=False`` gives no-op providers."""
 
     enabled: bool = setting("TELEMETRY_ENABLED", default=True, description="false: no-op mode")
+    sdk_disabled: bool = setting(
+        "OTEL_SDK_DISABLED",
+        default=False,
+        description="true: no-op mode, no exporter and no metrics endpoint (the standard switch)",
+    )
     service_name: str = setting(
         "OTEL_SERVICE_NAME", default="unknown_service", check=checks.non_empty
     )
@@ -19,17 +29,14 @@ class TelemetrySettings:
     environment: str = setting(
         "DEPLOYMENT_ENVIRONMENT", default="local", description="local, staging or production"
     )
-    resource_attributes: dict[str, str] = setting(
-        "OTEL_RESOURCE_ATTRIBUTES", default_factory=dict, description="extra k=v,k=v attributes"
-    )
     otlp_endpoint: str | None = setting(
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         default=None,
         check=checks.url("http", "https"),
-        description="OTLP/gRPC collector, e.g. http://otel-collector:4317; unset: no export",
-    )
-    otlp_insecure: bool = setting(
-        "OTEL_EXPORTER_OTLP_INSECURE", default=False, description="plaintext gRPC to the collector"
+        description=(
+            "OTLP/gRPC collector, e.g. http://otel-collector:4317 (plaintext) or https://... "
+            "(TLS); unset: no export"
+        ),
     )
     otlp_headers: dict[str, str] = setting(
         "OTEL_EXPORTER_OTLP_HEADERS", default_factory=dict, secret=True
@@ -39,9 +46,6 @@ class TelemetrySettings:
     )
     metric_export_interval_ms: int = setting(
         "OTEL_METRIC_EXPORT_INTERVAL", default=60_000, check=checks.between(100, 3_600_000)
-    )
-    trace_sample_ratio: float = setting(
-        "OTEL_TRACES_SAMPLER_ARG", default=1.0, check=checks.between(0.0, 1.0)
     )
     metrics_port: int | None = setting(
         "METRICS_PORT",

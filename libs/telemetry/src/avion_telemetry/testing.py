@@ -11,6 +11,7 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader, NumberDataPoi
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+from opentelemetry.sdk.trace.sampling import ALWAYS_ON
 
 from avion_telemetry.providers import Telemetry, setup_telemetry
 from avion_telemetry.settings import TelemetrySettings
@@ -51,7 +52,10 @@ def capture_telemetry(service_name: str = "test-service") -> Iterator[TelemetryC
     reader = InMemoryMetricReader()
     config = TelemetrySettings(service_name=service_name, environment="test")
     telemetry = setup_telemetry(
-        config, span_processors=(SimpleSpanProcessor(spans),), metric_readers=(reader,)
+        config,
+        span_processors=(SimpleSpanProcessor(spans),),
+        metric_readers=(reader,),
+        sampler=ALWAYS_ON,
     )
     try:
         yield TelemetryCapture(telemetry, spans, reader)

@@ -1,5 +1,25 @@
-"""The auth domain model: entities, aggregates, value objects and their events.
+"""The auth domain model: the User aggregate, its rules and events. No I/O here."""
 
-Build them on avion_ddd (Entity, AggregateRoot, ValueObject, Repository, UnitOfWork); keep this
-package free of I/O so that it is tested without servers.
-"""
+from avion_auth.domain.user import (
+    MIN_PASSWORD_LENGTH,
+    PasswordHasher,
+    User,
+    UsernameChanged,
+    UserSignedUp,
+    check_email,
+    check_password,
+    check_username,
+    validate_sign_up,
+)
+
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "PasswordHasher",
+    "User",
+    "UserSignedUp",
+    "UsernameChanged",
+    "check_email",
+    "check_password",
+    "check_username",
+    "validate_sign_up",
+]
