@@ -11,6 +11,7 @@ from avion_errors.codes import INTERNAL
 from avion_errors.error import DomainError
 
 PROBLEM_JSON = "application/problem+json"
+"""The media type of an RFC 9457 problem details body."""
 TYPE_PREFIX = "urn:avion:error:"
 """A problem's ``type`` is this prefix and the error code, e.g. ``urn:avion:error:NOT_FOUND``."""
 

@@ -13,6 +13,7 @@ from google.rpc import error_details_pb2, status_pb2  # type: ignore[import-unty
 from grpc_status import rpc_status
 
 STATUS_DETAILS_KEY = "grpc-status-details-bin"
+"""The trailing metadata key of gRPC's rich error model (a serialized ``google.rpc.Status``)."""
 
 
 def status_details(error: DomainError) -> tuple[tuple[str, bytes], ...]:
