@@ -143,14 +143,16 @@ _PLAIN = st.recursive(
 @given(st.lists(_PLAIN, max_size=3) | st.dictionaries(st.text(max_size=8), _PLAIN, max_size=3))
 def test_yaml_of_plain_data_is_what_pyyaml_safe_dump_writes(data: object) -> None:
     """Documents (a mapping or a sequence, as renderers write) come out byte for byte as PyYAML's
-    safe representer and the same (libyaml) emitter write them, and read back equal. (libyaml and
+    safe representer (multi-line strings as literal blocks) and the same (libyaml) emitter write
+    them, and read back equal. (libyaml and
     the pure-Python emitter differ in corners such as an empty key; on the workspace's own
     files they agree: render --check passed unchanged when the emitter changed.)"""
     import yaml
 
-    from avion_workspace.render.infrastructure import to_yaml
+    from avion_workspace.render.infrastructure import _BlockStringDumper, to_yaml
 
-    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    expected = yaml.dump(data, Dumper=dumper, sort_keys=False, default_flow_style=False, width=100)
+    expected = yaml.dump(
+        data, Dumper=_BlockStringDumper, sort_keys=False, default_flow_style=False, width=100
+    )
     assert to_yaml(data) == expected
     assert yaml.safe_load(to_yaml(data)) == data
