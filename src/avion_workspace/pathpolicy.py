@@ -97,10 +97,17 @@ def safe_target(
     where: Location | None = None,
     what: str = "path",
     seen: dict[str, Path | None] | None = None,
+    folder: bool = False,
 ) -> Path:
-    """``root / rel`` after checking the whole policy, including linked parent folders."""
+    """``root / rel`` after checking the whole policy, including linked parent folders.
+
+    ``folder``: ``rel`` is a folder the caller writes into, so it must not be a link itself
+    either (a linked final folder would take every write inside it elsewhere).
+    """
     check_relative(rel, where=where, what=what)
     link = linked_parent(root, rel, seen)
+    if link is None and folder and (root / rel).is_symlink():
+        link = root / rel
     if link is not None:
         raise UnsafePath(
             f"{what} {rel!r} goes through the linked folder {link.relative_to(root)}; "
@@ -111,9 +118,10 @@ def safe_target(
     return root / rel
 
 
-def relative_inside(root: Path, path: Path, *, what: str = "path") -> str:
+def relative_inside(root: Path, path: Path, *, what: str = "path", folder: bool = False) -> str:
     """``path`` (absolute or relative to the working directory) as a policy-checked relative
-    path under ``root``; raise :class:`UnsafePath` when it is outside."""
+    path under ``root``; raise :class:`UnsafePath` when it is outside. ``folder`` as in
+    :func:`safe_target`."""
     absolute = path if path.is_absolute() else Path.cwd() / path
     absolute = Path(os.path.normpath(absolute))
     root = Path(os.path.normpath(root.resolve()))
@@ -130,7 +138,7 @@ def relative_inside(root: Path, path: Path, *, what: str = "path") -> str:
             ) from None
     if rel == ".":
         raise UnsafePath(f"{what} {path} is the workspace root itself; refusing to touch it")
-    safe_target(root, rel, what=what)
+    safe_target(root, rel, what=what, folder=folder)
     return rel
 
 
