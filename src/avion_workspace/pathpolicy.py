@@ -181,6 +181,51 @@ def read_regular(path: Path, *, limit: int, source: str | None = None) -> bytes:
         os.close(fd)
 
 
+def read_regular_tail(path: Path, *, limit: int, source: str | None = None) -> bytes:
+    """The last ``limit`` bytes (at most) of the regular file ``path`` itself, never a link.
+
+    For logs, which may be large: only the tail is read. Refuses, without blocking, a link,
+    folder, FIFO, socket or device; reads no more than ``limit`` bytes whatever the file claims.
+    """
+    name = source or str(path)
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOCTTY", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+    )
+    if path.is_symlink():
+        raise _unreadable(name, "is a symbolic link, not a regular file")
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise UnreadableFile(
+            f"{name}: file not found", problems=[Problem("file not found", Location(name))]
+        ) from None
+    except OSError as exc:
+        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _unreadable(name, f"is {_kind(info.st_mode)}, not a regular file")
+        os.lseek(fd, max(0, info.st_size - limit), os.SEEK_SET)
+        chunks: list[bytes] = []
+        total = 0
+        while total < limit:
+            chunk = os.read(fd, min(65536, limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    except BlockingIOError:
+        raise _unreadable(name, "cannot be read without blocking") from None
+    except OSError as exc:
+        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+    finally:
+        os.close(fd)
+
+
 def _kind(mode: int) -> str:
     for test, kind in (
         (stat.S_ISDIR, "a folder"),
