@@ -20,6 +20,7 @@ socket or device is refused without blocking) and bounded by the bytes actually 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -224,6 +225,29 @@ def read_regular_tail(path: Path, *, limit: int, source: str | None = None) -> b
         raise _unreadable(name, exc.strerror or type(exc).__name__) from None
     finally:
         os.close(fd)
+
+
+# Parsed JSON documents nest at most this deep: Python's parser (and every recursive walk of
+# the result) would otherwise die of RecursionError on a file of ``[[[[...``.
+MAX_JSON_DEPTH = 200
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> tuple[int, int] | None:
+    """Where (line, column, 1-based) ``text`` first nests JSON arrays/objects deeper than
+    ``limit``, or ``None``. Brackets inside strings do not count; the text need not be valid."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                at = token.start()
+                line = text.count("\n", 0, at) + 1
+                return line, at - (text.rfind("\n", 0, at) + 1) + 1
+        elif char in "]}":
+            depth -= 1
+    return None
 
 
 def _kind(mode: int) -> str:

@@ -36,8 +36,10 @@ from typing import Any
 
 from avion_workspace.errors import AvionError, Location, Problem, RenderConflict, StaleRender
 from avion_workspace.pathpolicy import (
+    MAX_JSON_DEPTH,
     UnreadableFile,
     check_relative,
+    json_too_deep,
     linked_parent,
     policy_violation,
     read_regular,
@@ -173,8 +175,16 @@ def read_manifest(root: Path) -> dict[str, ManifestEntry]:
         raise _bad_manifest(exc.problems[0].message if exc.problems else exc.message) from None
     try:
         text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _bad_manifest(f"not valid JSON ({exc})") from None
+    deep = json_too_deep(text)
+    if deep is not None:
+        raise _bad_manifest(
+            f"nested deeper than {MAX_JSON_DEPTH} levels", Location(MANIFEST, *deep)
+        )
+    try:
         raw = json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
+    except ValueError as exc:
         raise _bad_manifest(f"not valid JSON ({exc})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("files"), dict):
         raise _bad_manifest('expected an object with a "files" object')

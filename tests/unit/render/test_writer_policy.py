@@ -369,3 +369,12 @@ def test_the_hint_for_a_conflicted_manifest_runs_while_the_file_is_unmerged(
     done = subprocess.run(shlex.split(command), cwd=tmp_path, capture_output=True, check=False)
     assert done.returncode == 0, done.stderr
     assert set(read_manifest(tmp_path)) == {"a.yml", "c.yml"}
+
+
+@pytest.mark.parametrize("content", ["[" * 100_000, '{"files": {"a.yml": ' + "[" * 5000 + "}}"])
+def test_a_manifest_nested_absurdly_deep_is_a_located_error(tmp_path: Path, content: str) -> None:
+    (tmp_path / MANIFEST).write_text(content)
+    with pytest.raises(RenderConflict) as info:
+        read_manifest(tmp_path)
+    assert f"{MANIFEST}:1:" in info.value.render()
+    assert info.value.hint
