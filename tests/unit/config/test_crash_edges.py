@@ -1,4 +1,4 @@
-"""A symbolic link loop where the configuration should be is a located error, never a crash."""
+"""Link loops and absurdly deep files where the configuration should be: located errors, never a crash."""
 
 from __future__ import annotations
 
@@ -37,3 +37,17 @@ def test_a_looping_config_dir_is_a_located_error(
     assert caught.value.exit_code == 1
     assert "loop:" in caught.value.render()
     assert caught.value.hint
+
+
+@pytest.mark.parametrize("depth", [100, 100_000])
+def test_a_schema_nested_absurdly_deep_is_a_located_error(config_copy: Path, depth: int) -> None:
+    from avion_workspace.config import load_config
+
+    schema = config_copy / "schema" / "platform.schema.json"
+    schema.write_text('{"x": ' + '{"a": ' * depth + "{}" + "}" * (depth + 1))
+    with pytest.raises(AvionError) as caught:
+        load_config(config_copy)
+    text = caught.value.render()
+    assert caught.value.exit_code == 1
+    assert "platform.schema.json:1:" in text
+    assert "restore it" in text
