@@ -378,3 +378,16 @@ def test_a_manifest_nested_absurdly_deep_is_a_located_error(tmp_path: Path, cont
         read_manifest(tmp_path)
     assert f"{MANIFEST}:1:" in info.value.render()
     assert info.value.hint
+
+
+def test_every_file_the_real_render_plans_could_be_removed_when_no_longer_generated() -> None:
+    """The stale-removal rule and the renderers stay in step: each planned file carries the
+    header, or is a headerless format under a generated root."""
+    from avion_workspace.config import load_platforms
+    from avion_workspace.render.plan import RenderContext, build_plan
+    from avion_workspace.render.writer import could_be_generated
+    from tests.support import ROOT
+
+    plan = build_plan(RenderContext(load_platforms(ROOT / "config")))
+    refused = [p for p, f in plan.files.items() if not could_be_generated(p, f.content[:1024])]
+    assert refused == []
