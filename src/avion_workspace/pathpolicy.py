@@ -20,6 +20,7 @@ socket or device is refused without blocking) and bounded by the bytes actually 
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path, PurePosixPath
 
@@ -97,10 +98,17 @@ def safe_target(
     where: Location | None = None,
     what: str = "path",
     seen: dict[str, Path | None] | None = None,
+    folder: bool = False,
 ) -> Path:
-    """``root / rel`` after checking the whole policy, including linked parent folders."""
+    """``root / rel`` after checking the whole policy, including linked parent folders.
+
+    ``folder``: ``rel`` is a folder the caller writes into, so it must not be a link itself
+    either (a linked final folder would take every write inside it elsewhere).
+    """
     check_relative(rel, where=where, what=what)
     link = linked_parent(root, rel, seen)
+    if link is None and folder and (root / rel).is_symlink():
+        link = root / rel
     if link is not None:
         raise UnsafePath(
             f"{what} {rel!r} goes through the linked folder {link.relative_to(root)}; "
@@ -111,9 +119,10 @@ def safe_target(
     return root / rel
 
 
-def relative_inside(root: Path, path: Path, *, what: str = "path") -> str:
+def relative_inside(root: Path, path: Path, *, what: str = "path", folder: bool = False) -> str:
     """``path`` (absolute or relative to the working directory) as a policy-checked relative
-    path under ``root``; raise :class:`UnsafePath` when it is outside."""
+    path under ``root``; raise :class:`UnsafePath` when it is outside. ``folder`` as in
+    :func:`safe_target`."""
     absolute = path if path.is_absolute() else Path.cwd() / path
     absolute = Path(os.path.normpath(absolute))
     root = Path(os.path.normpath(root.resolve()))
@@ -130,7 +139,7 @@ def relative_inside(root: Path, path: Path, *, what: str = "path") -> str:
             ) from None
     if rel == ".":
         raise UnsafePath(f"{what} {path} is the workspace root itself; refusing to touch it")
-    safe_target(root, rel, what=what)
+    safe_target(root, rel, what=what, folder=folder)
     return rel
 
 
@@ -171,6 +180,74 @@ def read_regular(path: Path, *, limit: int, source: str | None = None) -> bytes:
         raise _unreadable(name, exc.strerror or type(exc).__name__) from None
     finally:
         os.close(fd)
+
+
+def read_regular_tail(path: Path, *, limit: int, source: str | None = None) -> bytes:
+    """The last ``limit`` bytes (at most) of the regular file ``path`` itself, never a link.
+
+    For logs, which may be large: only the tail is read. Refuses, without blocking, a link,
+    folder, FIFO, socket or device; reads no more than ``limit`` bytes whatever the file claims.
+    """
+    name = source or str(path)
+    flags = (
+        os.O_RDONLY
+        | getattr(os, "O_NONBLOCK", 0)
+        | getattr(os, "O_NOCTTY", 0)
+        | getattr(os, "O_NOFOLLOW", 0)
+    )
+    if path.is_symlink():
+        raise _unreadable(name, "is a symbolic link, not a regular file")
+    try:
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise UnreadableFile(
+            f"{name}: file not found", problems=[Problem("file not found", Location(name))]
+        ) from None
+    except OSError as exc:
+        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _unreadable(name, f"is {_kind(info.st_mode)}, not a regular file")
+        os.lseek(fd, max(0, info.st_size - limit), os.SEEK_SET)
+        chunks: list[bytes] = []
+        total = 0
+        while total < limit:
+            chunk = os.read(fd, min(65536, limit - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks)
+    except BlockingIOError:
+        raise _unreadable(name, "cannot be read without blocking") from None
+    except OSError as exc:
+        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+    finally:
+        os.close(fd)
+
+
+# Parsed JSON documents nest at most this deep: Python's parser (and every recursive walk of
+# the result) would otherwise die of RecursionError on a file of ``[[[[...``.
+MAX_JSON_DEPTH = 200
+_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"?|[\[\]{}]')
+
+
+def json_too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> tuple[int, int] | None:
+    """Where (line, column, 1-based) ``text`` first nests JSON arrays/objects deeper than
+    ``limit``, or ``None``. Brackets inside strings do not count; the text need not be valid."""
+    depth = 0
+    for token in _JSON_TOKEN.finditer(text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            if depth > limit:
+                at = token.start()
+                line = text.count("\n", 0, at) + 1
+                return line, at - (text.rfind("\n", 0, at) + 1) + 1
+        elif char in "]}":
+            depth -= 1
+    return None
 
 
 def _kind(mode: int) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from avion_workspace.errors import AvionError
+from avion_workspace.errors import AvionError, Location, Problem
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -22,5 +22,12 @@ def find_root(start: Path | None = None) -> Path:
 def resolve_config_dir(override: str | None = None) -> Path:
     """``--config-dir`` when given, else the workspace's ``config/``."""
     if override:
-        return Path(override).resolve()
+        try:
+            return Path(override).resolve(strict=False)
+        except (RuntimeError, OSError) as exc:  # a symbolic link loop
+            raise AvionError(
+                f"--config-dir {override}: cannot be resolved ({exc})",
+                problems=[Problem("a symbolic link loop or unreadable path", Location(override))],
+                hint="name the real configuration folder (e.g. --config-dir config)",
+            ) from None
     return find_root() / "config"

@@ -17,6 +17,15 @@ PASSING = ("success", "skipped")
 
 
 def parse_needs(text: str) -> Mapping[str, Any]:
+    from avion_workspace.pathpolicy import MAX_JSON_DEPTH, json_too_deep
+
+    deep = json_too_deep(text)
+    if deep is not None:
+        raise AvionError(
+            f"NEEDS is nested deeper than {MAX_JSON_DEPTH} levels (line {deep[0]}, "
+            f"column {deep[1]})",
+            hint="set NEEDS: ${{ toJSON(needs) }} on the job",
+        )
     try:
         needs = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -26,6 +35,11 @@ def parse_needs(text: str) -> Mapping[str, Any]:
     if not isinstance(needs, dict) or not all(isinstance(v, dict) for v in needs.values()):
         raise AvionError(
             "NEEDS is not a mapping of jobs", hint="set NEEDS: ${{ toJSON(needs) }} on the job"
+        )
+    if not needs:  # a gate that waits for nothing would pass whatever happened
+        raise AvionError(
+            "NEEDS lists no jobs: the gate would pass without checking anything",
+            hint="list the jobs in the gate's `needs:` and set NEEDS: ${{ toJSON(needs) }}",
         )
     return needs
 

@@ -281,7 +281,7 @@ def display_path(path: Path) -> str:
     """``path`` relative to the working directory when it is below it, else as given."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
+    except (ValueError, RuntimeError, OSError):  # outside the working directory, or a link loop
         return str(path)
 
 

@@ -66,13 +66,24 @@ def _validator(schema_path: Path) -> jsonschema.Draft202012Validator:
     return _compiled(raw, source)
 
 
+MAX_SCHEMA_DEPTH = 64  # JSON nesting; the workspace's schema uses 8, jsonschema copes with 128
 _SCHEMA_HINT = "the schema belongs to the workspace: restore it (git checkout -- config/schema)"
 
 
 @cache
 def _compiled(raw: bytes, source: str) -> jsonschema.Draft202012Validator:
+    from avion_workspace.pathpolicy import json_too_deep
+
     try:
-        schema = json.loads(raw.decode("utf-8"))
+        text = raw.decode("utf-8")
+        deep = json_too_deep(text, MAX_SCHEMA_DEPTH)  # jsonschema recurses per level
+        if deep is not None:
+            raise ConfigError(
+                f"the schema nests deeper than {MAX_SCHEMA_DEPTH} levels",
+                problems=[Problem("nested too deep", Location(source, *deep))],
+                hint=_SCHEMA_HINT,
+            )
+        schema = json.loads(text)
     except UnicodeDecodeError:
         raise ConfigError(
             "the schema is not valid UTF-8",

@@ -31,6 +31,7 @@ from avion_workspace.infra.stack import (
     ComponentStatus,
     Credentials,
     Endpoints,
+    check_log_lines,
     status_document,
 )
 from avion_workspace.localenv import read_env
@@ -257,6 +258,7 @@ def run_status(config_dir: str | None, *, as_json: bool) -> None:
 
 def run_logs(component: str | None, config_dir: str | None, *, lines: int) -> None:
     """One component's log tail, or every component's (``None`` or ``all``) under a header."""
+    check_log_lines(lines)
     every = component in (None, "", "all")
     if not every and component not in COMPONENTS:
         raise InfraError(

@@ -30,6 +30,7 @@ from avion_workspace.infra.stack import (
     ComponentStatus,
     Endpoints,
     Reporter,
+    check_log_lines,
 )
 
 # Component name → compose service name.
@@ -316,6 +317,7 @@ class DockerBackend:
             raise InfraError(
                 f"unknown component {component!r}", hint=f"one of {', '.join(COMPONENTS)}"
             ) from None
+        check_log_lines(lines)
         container = self._container(spec)
         if container is None:
             return ""

@@ -46,6 +46,7 @@ from avion_workspace.infra.processes import (
 from avion_workspace.infra.redis_acl import acl_file_text, server_config_text
 from avion_workspace.infra.stack import (
     COMPONENTS,
+    MAX_LOG_TAIL_BYTES,
     MISSING,
     RUNNING,
     STOPPED,
@@ -55,6 +56,7 @@ from avion_workspace.infra.stack import (
     Endpoints,
     Reporter,
     admin_dsn,
+    check_log_lines,
     state_dir,
 )
 from avion_workspace.localenv import redis_users
@@ -654,11 +656,20 @@ class NativeBackend:
             raise InfraError(
                 f"unknown component {component!r}", hint=f"one of {', '.join(COMPONENTS)}"
             )
+        from avion_workspace.pathpolicy import read_regular_tail, safe_target
+
+        check_log_lines(lines)
         path = self.components[component].log_file()
-        try:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
+        rel = path.relative_to(self.root).as_posix()
+        # The workspace path policy (no linked folder on the way), then the log itself: a
+        # regular file, never a link, read from its tail and bounded (never a FIFO or device).
+        safe_target(self.root, rel, what="log file")
+        if not path.exists() and not path.is_symlink():
             return ""
+        data = read_regular_tail(path, limit=MAX_LOG_TAIL_BYTES, source=rel)
+        text = data.decode("utf-8", errors="replace")
+        if len(data) == MAX_LOG_TAIL_BYTES:  # the first line may be cut: drop it
+            text = text.partition("\n")[2]
         return "\n".join(text.splitlines()[-lines:])
 
     def reset(self) -> list[str]:

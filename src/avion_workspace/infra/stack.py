@@ -228,5 +228,22 @@ def missing_components(
     ]
 
 
+# ``infra.logs``: how many lines one may ask for, and how much of a log's tail is read for them.
+MAX_LOG_LINES = 100_000
+MAX_LOG_TAIL_BYTES = 8 * 1024 * 1024
+
+
+def check_log_lines(lines: int) -> int:
+    """``--lines`` as given, when it is a count of lines a log tail can show."""
+    from avion_workspace.infra.errors import InfraError
+
+    if isinstance(lines, bool) or not isinstance(lines, int) or not 1 <= lines <= MAX_LOG_LINES:
+        raise InfraError(
+            f"--lines must be a whole number from 1 to {MAX_LOG_LINES}, not {lines!r}",
+            hint="e.g. inv infra.logs redis --lines 100",
+        )
+    return lines
+
+
 def state_dir(root: Path) -> Path:
     return root / STATE_DIR

@@ -60,21 +60,36 @@ def _writable(selection: Selection, target: Target) -> Path:
     """The folder create/fix may write in, after the workspace path policy.
 
     ``--service``: the service's migrations folder, relative to the workspace, outside .git and
-    reached through real folders only. ``--dir``: the folder the user named (anywhere, as
-    goose's ``-dir``), but never inside a .git folder nor itself a link.
+    reached through real folders only (the folder itself included). ``--dir``: an existing
+    folder the user named (anywhere, as goose's ``-dir``), but never empty, never a link,
+    never (even through a link) inside a .git folder; a missing folder is not created.
     """
     from avion_workspace.pathpolicy import UnsafePath, relative_inside
 
     if selection.directory is None:
         root = find_root()
-        relative_inside(root, target.directory, what="migrations folder")
+        relative_inside(root, target.directory, what="migrations folder", folder=True)
         return target.directory
+    if not selection.directory.strip():
+        raise UnsafePath(
+            "--dir is empty; refusing to write into the current folder",
+            hint="name the migrations folder, e.g. --dir services/auth/migrations",
+        )
     directory = Path(os.path.normpath(Path.cwd() / target.directory))
-    if any(part.lower() == ".git" for part in directory.parts) or directory.is_symlink():
+    resolved = directory.resolve()
+    if directory.is_symlink() or any(
+        part.lower() == ".git" for part in (*directory.parts, *resolved.parts)
+    ):
         raise UnsafePath(
             f"migrations folder {target.directory} is under .git or is a link; refusing to "
             "write there",
             hint="name the real folder",
+        )
+    if not directory.is_dir():
+        state = "does not exist" if not directory.exists() else "is not a folder"
+        raise UnsafePath(
+            f"migrations folder {target.directory} {state}; refusing to write there",
+            hint="name an existing folder (create it first with mkdir if you meant a new one)",
         )
     return target.directory
 

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from avion_migrate.errors import MigrationError
-from avion_migrate.source import Source
+from avion_migrate.source import MAX_VERSION, Source
 
 from avion_workspace.migrate.fix import is_timestamp
 
@@ -28,6 +28,7 @@ SELECT 'down SQL query';
 """
 
 TIMESTAMP_FORMAT = "%Y%m%d%H%M%S"
+MAX_NAME_BYTES = 255  # the file name limit of common file systems (NAME_MAX)
 
 
 def _is_alnum(char: str) -> bool:
@@ -74,7 +75,14 @@ def next_version(sources: Sequence[Source], *, sequential: bool, now: datetime) 
             moment += timedelta(seconds=1)
         return moment.strftime(TIMESTAMP_FORMAT)
     versioned = [s.version for s in sources if not is_timestamp(s.version)]
-    return f"{(max(versioned) + 1) if versioned else 1:05d}"
+    following = (max(versioned) + 1) if versioned else 1
+    if following > MAX_VERSION:
+        raise MigrationError(
+            f"the next sequential version {following} is larger than a 64-bit integer "
+            f"(the folder has version {max(versioned)})",
+            hint="renumber the migrations with small sequential versions (goose fix)",
+        )
+    return f"{following:05d}"
 
 
 def migration_filename(version: str, name: str) -> str:
@@ -84,7 +92,15 @@ def migration_filename(version: str, name: str) -> str:
             f"migration name {name!r} has no letters or digits",
             hint="e.g. inv migrate.create add_user_index --service auth",
         )
-    return f"{version}_{snake}.sql"
+    filename = f"{version}_{snake}.sql"
+    # A file name is at most 255 bytes; leave room for the longest version (19 digits).
+    if len(f"{MAX_VERSION}_{snake}.sql".encode()) > MAX_NAME_BYTES:
+        raise MigrationError(
+            f"migration name {name[:40]!r}... is too long for a file name "
+            f"({len(snake.encode())} bytes)",
+            hint="use a short name (a few words); describe the change in the file",
+        )
+    return filename
 
 
 @contextmanager
@@ -103,7 +119,15 @@ def create_migration(
 ) -> Path:
     """Write a new migration file from goose's template; never overwrites one."""
     filename = migration_filename("0", name)  # the name is checked before anything is made
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _unwritable(directory, exc) from None
+    if not directory.is_dir():
+        raise MigrationError(
+            f"{directory}: not a folder; cannot create a migration in it",
+            hint="name the migrations folder (a real folder, not a file or pipe)",
+        )
     with _folder_lock(directory):
         sources = _lenient_sources(directory)
         version = next_version(sources, sequential=sequential, now=now or datetime.now(UTC))
@@ -113,7 +137,16 @@ def create_migration(
                 handle.write(SQL_TEMPLATE)
         except FileExistsError:
             raise MigrationError(f"{path} already exists", hint="pick another name") from None
+        except OSError as exc:
+            raise _unwritable(path, exc) from None
     return path
+
+
+def _unwritable(path: Path, exc: OSError) -> MigrationError:
+    return MigrationError(
+        f"{path}: cannot write: {exc.strerror or type(exc).__name__}",
+        hint="name a writable migrations folder and a short migration name",
+    )
 
 
 def _lenient_sources(directory: Path) -> tuple[Source, ...]:

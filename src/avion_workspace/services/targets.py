@@ -18,6 +18,7 @@ from pathlib import Path
 
 from avion_workspace.config.model import Platform, Service
 from avion_workspace.errors import USER_ERRORS, AvionError, ToolMissing
+from avion_workspace.pathpolicy import safe_target
 from avion_workspace.render.services import service_dir
 from avion_workspace.services.pyenv import ServicesEnv
 
@@ -189,7 +190,13 @@ def clean_paths(root: Path, service: Service) -> list[Path]:
     paths += [p for pattern in CLEAN_GLOBS for p in folder.glob(pattern)]
     paths += list(folder.rglob("__pycache__"))
     paths.append(root / DIST_DIR / service.name)
-    return [p for p in paths if p.exists() or p.is_symlink()]
+    found = [p for p in paths if p.exists() or p.is_symlink()]
+    # The workspace path policy: nothing reached through a linked folder (a ``dist`` or
+    # service folder that is a link would take the removal outside the workspace).
+    seen: dict[str, Path | None] = {}
+    for path in found:
+        safe_target(root, path.relative_to(root).as_posix(), what="clean target", seen=seen)
+    return found
 
 
 def remove(paths: Iterable[Path]) -> int:

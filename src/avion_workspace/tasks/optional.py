@@ -88,7 +88,18 @@ class OptionalPositionalTask(Task[Any]):
 
 
 def split_names(value: str | None) -> list[str]:
-    """``"helm,goose"`` → ``["helm", "goose"]``; ``None`` → ``[]`` (meaning: all)."""
+    """``"helm,goose"`` → ``["helm", "goose"]``; ``None`` → ``[]`` (meaning: all).
+
+    A value that names nothing (``""``, ``","``) is refused: it must not mean "all".
+    """
     if value is None:
         return []
-    return [name for name in value.replace(",", " ").split() if name]
+    names = [name for name in value.replace(",", " ").split() if name]
+    if not names:
+        from avion_workspace.errors import AvionError
+
+        raise AvionError(
+            f"no name given ({value!r}); an empty name does not mean all",
+            hint="name what you want (e.g. `helm` or `helm,goose`), or leave it out for all",
+        )
+    return names

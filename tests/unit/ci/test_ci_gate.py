@@ -37,3 +37,12 @@ def test_malformed_needs_say_how_to_set_them(text: str) -> None:
     with pytest.raises(AvionError) as caught:
         parse_needs(text)
     assert caught.value.hint == "set NEEDS: ${{ toJSON(needs) }} on the job"
+
+
+@pytest.mark.parametrize("text", ["{}", "[" * 5000, '{"a": ' + "[" * 5000])
+def test_needs_without_jobs_or_nested_absurdly_deep_are_refused(text: str) -> None:
+    with pytest.raises(AvionError) as caught:
+        parse_needs(text)
+    assert caught.value.exit_code == 1
+    assert "NEEDS" in str(caught.value)
+    assert caught.value.hint

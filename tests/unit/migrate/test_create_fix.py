@@ -197,3 +197,86 @@ def test_create_refuses_a_linked_folder(tmp_path: Path, monkeypatch: pytest.Monk
     with pytest.raises(UnsafePath):
         create(Selection(directory="linked"), "x", echo=lambda _: None)
     assert list(elsewhere.iterdir()) == []
+
+
+def test_create_refuses_a_service_migrations_folder_that_is_itself_a_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from avion_migrate.runner import Target
+
+    from avion_workspace.migrate.commands import _writable
+    from avion_workspace.migrate.targets import Selection
+    from avion_workspace.pathpolicy import UnsafePath
+
+    root = tmp_path / "ws"
+    (root / "config").mkdir(parents=True)
+    (root / "tasks.py").write_text("")
+    (root / "services/auth").mkdir(parents=True)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (root / "services/auth/migrations").symlink_to(elsewhere, target_is_directory=True)
+    monkeypatch.chdir(root)
+    target = Target("auth", root / "services/auth/migrations", None)
+    with pytest.raises(UnsafePath) as caught:
+        _writable(Selection(service="auth"), target)
+    assert caught.value.hint
+    assert "services/auth/migrations" in str(caught.value)
+
+
+def test_create_refuses_a_dir_inside_git_through_a_linked_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from avion_workspace.migrate.commands import create
+    from avion_workspace.migrate.targets import Selection
+    from avion_workspace.pathpolicy import UnsafePath
+
+    (tmp_path / ".git/hooks").mkdir(parents=True)
+    (tmp_path / "gitlink").symlink_to(tmp_path / ".git", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(UnsafePath):
+        create(Selection(directory="gitlink/hooks"), "x", echo=lambda _: None)
+    assert list((tmp_path / ".git/hooks").iterdir()) == []
+
+
+@pytest.mark.parametrize("kind", ["empty", "missing", "file", "fifo"])
+def test_create_refuses_a_dir_that_is_no_existing_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    import os
+
+    from avion_workspace.errors import USER_ERRORS
+    from avion_workspace.migrate.commands import create
+    from avion_workspace.migrate.targets import Selection
+
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    directory = {"empty": "", "missing": str(tmp_path / "nonexistent/x")}.get(kind, "thing")
+    if kind == "file":
+        (work / "thing").write_text("x")
+    if kind == "fifo":
+        os.mkfifo(work / "thing")
+    with pytest.raises(USER_ERRORS) as caught:
+        create(Selection(directory=directory), "x", echo=lambda _: None)
+    assert caught.value.hint
+    assert caught.value.exit_code == 1
+    assert not (tmp_path / "nonexistent").exists()
+    assert sorted(p.name for p in work.iterdir()) == (
+        [] if kind in ("empty", "missing") else ["thing"]
+    )
+
+
+def test_create_refuses_a_name_too_long_for_a_file_name(tmp_path: Path) -> None:
+    with pytest.raises(MigrationError) as caught:
+        create_migration(tmp_path, "a" * 300, sequential=False, now=NOW)
+    assert caught.value.hint
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_create_sequential_refuses_a_version_past_64_bits(tmp_path: Path) -> None:
+    (tmp_path / "9223372036854775807_max.sql").write_text("-- +goose Up\n", encoding="utf-8")
+    with pytest.raises(MigrationError) as caught:
+        create_migration(tmp_path, "next", sequential=True, now=NOW)
+    assert "64-bit" in str(caught.value)
+    assert caught.value.hint
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["9223372036854775807_max.sql"]

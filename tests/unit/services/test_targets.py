@@ -114,3 +114,21 @@ def test_clean_removes_build_outputs_and_caches_and_never_sources(
     assert all(p.exists() for p in sources)
     assert not any(p.exists() for p in junk)
     assert targets.clean_paths(tmp_path, platform.services["auth"]) == []
+
+
+@pytest.mark.parametrize("linked", ["dist", "services/auth"])
+def test_clean_refuses_a_linked_folder_and_removes_nothing_outside(
+    platform: Platform, tmp_path: Path, linked: str
+) -> None:
+    root = tmp_path / "ws"
+    outside = tmp_path / "outside"
+    victim = outside / ("services/auth" if linked == "dist" else "build") / "p.txt"
+    victim.parent.mkdir(parents=True)
+    victim.write_text("precious")
+    (root / linked).parent.mkdir(parents=True, exist_ok=True)
+    (root / linked).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(AvionError) as caught:
+        targets.remove(targets.clean_paths(root, platform.services["auth"]))
+    assert "linked folder" in caught.value.render()
+    assert caught.value.hint
+    assert victim.read_text() == "precious"

@@ -85,6 +85,16 @@ def test_split_names(given: str | None, expected: list[str]) -> None:
     assert split_names(given) == expected
 
 
+@pytest.mark.parametrize("given", ["", " ", ",", " , "])
+def test_an_empty_name_list_is_refused_not_taken_for_all(given: str) -> None:
+    from avion_workspace.errors import AvionError
+
+    with pytest.raises(AvionError) as caught:
+        split_names(given)
+    assert caught.value.exit_code == 1
+    assert caught.value.hint
+
+
 @pytest.mark.parametrize("task", ["tools.install", "security.scan", "infra.logs"])
 def test_help_after_a_task_with_an_optional_positional_is_help(task: str) -> None:
     parser = Parser(
