@@ -236,6 +236,27 @@ RESERVED_SERVICE_NAMES = frozenset(
 )
 
 
+@cache
+def _reserved_for_deploy() -> dict[str, str]:
+    """Service names taken by what a deploy or the monitoring renders, and why.
+
+    Derived from their single source (imported here: the renderer imports the config package).
+    """
+    from avion_workspace.render.alerts import PLATFORM_GROUP, SERVICE_GROUP_PREFIX
+    from avion_workspace.render.infrastructure import RELEASE_NAMES
+
+    taken = dict.fromkeys(RELEASE_NAMES, "an infrastructure Helm release")
+    taken[PLATFORM_GROUP.removeprefix(SERVICE_GROUP_PREFIX)] = (
+        f"the platform alert group {PLATFORM_GROUP!r}"
+    )
+    return taken
+
+
+def reserved_service_names() -> frozenset[str]:
+    """Every name a service cannot take: :data:`RESERVED_SERVICE_NAMES` and the deploy's own."""
+    return RESERVED_SERVICE_NAMES | frozenset(_reserved_for_deploy())
+
+
 def semantic_problems(doc: Document) -> Iterator[Problem]:
     """Checks on a schema-valid document: references resolve, names and ports are unique."""
     for check in _SEMANTIC_CHECKS:
@@ -256,6 +277,14 @@ def _reference_problems(doc: Document) -> Iterator[Problem]:
                 doc.locate(base, key=True),
                 format_json_path(base),
                 f"reserved: {', '.join(sorted(RESERVED_SERVICE_NAMES))}; choose another name",
+            )
+        elif name in _reserved_for_deploy():
+            yield Problem(
+                f"service name {name!r} is taken by {_reserved_for_deploy()[name]}: deploying "
+                "the service would replace it",
+                doc.locate(base, key=True),
+                format_json_path(base),
+                f"reserved: {', '.join(sorted(_reserved_for_deploy()))}; choose another name",
             )
         db = service.get("database")
         if db is not None:

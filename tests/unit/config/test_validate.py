@@ -216,6 +216,8 @@ def test_the_schema_itself_is_a_valid_draft_2020_12_schema() -> None:
 
     schema_file = Path(__file__).resolve().parents[3] / "config/schema/platform.schema.json"
     jsonschema.Draft202012Validator.check_schema(json.loads(schema_file.read_text()))
+
+
 def test_semantic_problems_are_reported_beside_schema_problems(edit: Edit) -> None:
     edit("platform.yaml", "  local_port: 6379\n", "  local_port: 5432\n")  # semantic: port clash
     cfg = edit(
@@ -235,3 +237,45 @@ def test_a_semantic_check_whose_data_is_malformed_stays_quiet(edit: Edit) -> Non
     found = messages(cfg)
     assert len(found) == 1, found
     assert "'six' is not of type 'integer'" in found[0]
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "meilisearch",
+        "redis-ha",
+        "versitygw",
+        "avion-datastores",
+        "cloudnative-pg",
+        "avion-cluster",
+        "avion-observability",
+        "kube-prometheus-stack",
+        "loki",
+        "alloy",
+        "ingress-nginx",
+    ],
+)
+def test_a_service_named_like_an_infrastructure_release_is_refused(edit: Edit, name: str) -> None:
+    cfg = edit("platform.yaml", "  community:\n", f"  {name}:\n")
+    message = only(cfg)
+    assert message.startswith(str(cfg / "platform.yaml") + ":")
+    assert f"$.services.{name}: service name {name!r} is taken by an infrastructure Helm" in message
+    assert "choose another name" in message
+
+
+def test_a_service_named_platform_is_refused_for_its_alert_group(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "  community:\n", "  platform:\n")
+    message = only(cfg)
+    assert "$.services.platform: service name 'platform' is taken by the platform alert group" in (
+        message
+    )
+
+
+def test_the_reserved_names_cover_every_infrastructure_release_of_every_environment() -> None:
+    from avion_workspace.config.validate import reserved_service_names
+    from avion_workspace.render.infrastructure import RELEASE_NAMES, infrastructure_releases
+
+    platforms = load_platforms(Path(__file__).resolve().parents[3] / "config")
+    released = {r.name for p in platforms.values() for r in infrastructure_releases(p)}
+    assert released == RELEASE_NAMES
+    assert released | {"platform"} <= reserved_service_names()
