@@ -548,3 +548,32 @@ def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:
                     format_json_path((*path, "paths", index)),
                 )
             claimed.setdefault(pattern, name)
+    served = [name for name, bucket in buckets.items() if bucket.get("cdn")]
+    yield from _same_logical_id(
+        doc, "bucket", [(name, ("object_storage", "buckets", name)) for name in served]
+    )
+    yield from _same_logical_id(
+        doc, "cache policy", [(name, (*base, "cache_policies", name)) for name in policies]
+    )
+
+
+def _same_logical_id(
+    doc: Document, what: str, named: list[tuple[str, JsonPath]]
+) -> Iterator[Problem]:
+    """Names the CDN template would turn into one CloudFormation logical ID (one would vanish)."""
+    from avion_workspace.render.cdn import logical_id
+
+    first: dict[str, str] = {}
+    for name, path in named:
+        resource = logical_id(name, "")
+        if resource in first:
+            yield Problem(
+                f"{what} {name!r} and {what} {first[resource]!r} both become the "
+                f"CloudFormation logical ID {resource!r}",
+                doc.locate(path, key=True),
+                format_json_path(path),
+                "logical IDs keep only letters and digits: rename one so the names differ in "
+                "more than punctuation",
+            )
+        else:
+            first[resource] = name
