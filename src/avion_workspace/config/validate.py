@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -462,6 +462,16 @@ def load_config(config_dir: Path, *, local_override: Document | None = None) -> 
                         f"declared under $.environments: {', '.join(declared)}",
                     )
                 )
+        for env, overlay in overlays.items():
+            unknown = list(undeclared_services(base, overlay))
+            problems.extend(unknown)
+            if unknown:  # checked without them: their other problems would only be noise
+                overlays[env] = _without_services(overlay, unknown)
+        if local_override is not None:
+            unknown = list(undeclared_services(base, local_override))
+            problems.extend(unknown)
+            if unknown:
+                local_override = _without_services(local_override, unknown)
         for env in declared:
             doc = merge_documents(base, overlays[env]) if env in overlays else base
             if env == "local" and local_override is not None:
@@ -477,6 +487,41 @@ def load_config(config_dir: Path, *, local_override: Document | None = None) -> 
     if problems:
         raise ConfigError.from_problems(problems)
     return ConfigSet(config_dir, base, effective)
+
+
+def undeclared_services(base: Document, overlay: Document) -> Iterator[Problem]:
+    """Services an overlay (or this machine's override) names that the base does not declare.
+
+    Overlays only override services: one declared there alone would exist in one environment,
+    half rendered (the generated service, chart and migrations follow platform.yaml).
+    """
+    services = overlay.data.get("services")
+    declared = base.data.get("services")
+    if not isinstance(services, dict) or not isinstance(declared, dict):
+        return
+    for name in services:
+        if name in declared:
+            continue
+        path: JsonPath = ("services", name)
+        close = difflib.get_close_matches(str(name), list(declared), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        yield Problem(
+            f"unknown service {name!r}: services are declared in {BASE_FILE}",
+            overlay.locate(path, key=True),
+            format_json_path(path),
+            hint + f"add it with `inv service.new {name}`; an environment's file only overrides "
+            f"settings of declared services ({', '.join(declared)})",
+        )
+
+
+def _without_services(doc: Document, problems: list[Problem]) -> Document:
+    unknown = {p.json_path for p in problems}
+    services = {
+        name: value
+        for name, value in doc.data["services"].items()
+        if format_json_path(("services", name)) not in unknown
+    }
+    return replace(doc, data={**doc.data, "services": services})
 
 
 def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:

@@ -279,3 +279,17 @@ def test_the_reserved_names_cover_every_infrastructure_release_of_every_environm
     released = {r.name for p in platforms.values() for r in infrastructure_releases(p)}
     assert released == RELEASE_NAMES
     assert released | {"platform"} <= reserved_service_names()
+
+
+def test_a_service_declared_only_in_an_overlay_is_located_there(edit: Edit) -> None:
+    cfg = edit(
+        "environments/staging.yaml",
+        "service_defaults:\n",
+        "services:\n  extra:\n    description: Only in staging\nservice_defaults:\n",
+    )
+    message = only(cfg)
+    assert message.startswith(
+        f"{cfg / 'environments/staging.yaml'}:3:3: $.services.extra: unknown service 'extra': "
+        "services are declared in platform.yaml"
+    ), message
+    assert "add it with `inv service.new extra`" in message
