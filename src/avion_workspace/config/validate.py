@@ -357,17 +357,27 @@ def claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
 
 
 def _port_problems(doc: Document) -> Iterator[Problem]:
-    owners: dict[int, str] = {}
+    owners: dict[int, tuple[str, JsonPath]] = {}
+    # Blame the claim written in the later file (an overlay, this machine's override).
+    order = doc.source.split(" + ")
+
+    def rank(path: JsonPath) -> int:
+        source = doc.locate(path).file
+        return order.index(source) if source in order else 0
+
     for port, what, path in claimed_ports(doc.data):
-        if port in owners:
-            yield Problem(
-                f"port {port} of {what} is already claimed by {owners[port]}",
-                doc.locate(path),
-                format_json_path(path),
-                "give each component its own port",
-            )
-        else:
-            owners[port] = what
+        if port not in owners:
+            owners[port] = (what, path)
+            continue
+        first, first_path = owners[port]
+        if rank(first_path) > rank(path):
+            what, path, first = first, first_path, what
+        yield Problem(
+            f"port {port} of {what} is already claimed by {first}",
+            doc.locate(path),
+            format_json_path(path),
+            "give each component its own port",
+        )
     container = doc.data["service_defaults"]["container_ports"]
     if container["http"] == container["grpc"]:
         path = ("service_defaults", "container_ports", "grpc")
