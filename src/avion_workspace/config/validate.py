@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -359,12 +361,7 @@ def claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
 def _port_problems(doc: Document) -> Iterator[Problem]:
     owners: dict[int, tuple[str, JsonPath]] = {}
     # Blame the claim written in the later file (an overlay, this machine's override).
-    order = doc.source.split(" + ")
-
-    def rank(path: JsonPath) -> int:
-        source = doc.locate(path).file
-        return order.index(source) if source in order else 0
-
+    rank = _file_rank(doc)
     for port, what, path in claimed_ports(doc.data):
         if port not in owners:
             owners[port] = (what, path)
@@ -388,7 +385,64 @@ def _port_problems(doc: Document) -> Iterator[Problem]:
         )
 
 
-_SEMANTIC_CHECKS = (_reference_problems, _port_problems)
+def _file_rank(doc: Document) -> Callable[[JsonPath], int]:
+    """How late the file a value of ``doc`` comes from was merged (base 0, overlays after)."""
+    order = doc.source.split(" + ")
+
+    def rank(path: JsonPath) -> int:
+        source = doc.locate(path).file
+        return order.index(source) if source in order else 0
+
+    return rank
+
+
+_CPU = re.compile(r"([0-9]+(?:\.[0-9]+)?)(m?)")
+_MEMORY = re.compile(r"([0-9]+)(Ki|Mi|Gi|Ti)")
+_MEMORY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def _quantity(kind: str, text: str) -> Decimal | None:
+    """A Kubernetes CPU (cores) or memory (bytes) quantity of the schema's forms; None if not."""
+    if kind == "cpu":
+        cpu = _CPU.fullmatch(text)
+        if cpu is None:
+            return None
+        return Decimal(cpu[1]) / (1000 if cpu[2] else 1)
+    memory = _MEMORY.fullmatch(text)
+    return None if memory is None else Decimal(memory[1]) * _MEMORY_UNITS[memory[2]]
+
+
+def _resource_problems(doc: Document) -> Iterator[Problem]:
+    """A container's request above its limit: Kubernetes refuses such a pod at deploy time."""
+    data = doc.data
+    owners: list[JsonPath] = [("service_defaults", "resources")]
+    owners += [
+        ("services", name, "resources") for name, s in data["services"].items() if "resources" in s
+    ]
+    rank = _file_rank(doc)
+    for base in owners:
+        resources: Any = data
+        for part in base:
+            resources = resources[part]
+        for kind in ("cpu", "memory"):
+            request_path: JsonPath = (*base, "requests", kind)
+            limit_path: JsonPath = (*base, "limits", kind)
+            request = str(resources["requests"][kind])
+            limit = str(resources["limits"][kind])
+            wanted, allowed = _quantity(kind, request), _quantity(kind, limit)
+            if wanted is None or allowed is None or wanted <= allowed:
+                continue
+            path = limit_path if rank(limit_path) > rank(request_path) else request_path
+            yield Problem(
+                f"the {kind} request {request} is above the {kind} limit {limit}",
+                doc.locate(path),
+                format_json_path(path),
+                "a request cannot exceed its limit (Kubernetes refuses the pod): lower the "
+                "request or raise the limit",
+            )
+
+
+_SEMANTIC_CHECKS = (_reference_problems, _port_problems, _resource_problems)
 
 
 def _semantic_alongside(doc: Document, schema: list[Problem]) -> Iterator[Problem]:

@@ -293,3 +293,33 @@ def test_a_service_declared_only_in_an_overlay_is_located_there(edit: Edit) -> N
         "services are declared in platform.yaml"
     ), message
     assert "add it with `inv service.new extra`" in message
+
+
+def test_a_request_above_its_limit_is_located(edit: Edit) -> None:
+    cfg = edit(
+        "environments/production.yaml",
+        "      requests: {cpu: 500m, memory: 512Mi}\n",
+        "      requests: {cpu: 2500m, memory: 4Gi}\n",
+    )
+    found = messages(cfg)
+    overlay = cfg / "environments/production.yaml"
+    assert len(found) == 2, found
+    cpu, memory = found
+    assert cpu.startswith(f"{overlay}:13:23: $.services.media.resources.requests.cpu: ")
+    assert "the cpu request 2500m is above the cpu limit 2" in cpu
+    assert "hint: a request cannot exceed its limit" in cpu
+    assert "$.services.media.resources.requests.memory: the memory request 4Gi is above" in memory
+
+
+def test_an_overlay_lowering_a_limit_below_the_base_request_is_blamed(edit: Edit) -> None:
+    edit("environments/staging.yaml", "    requests: {cpu: 100m, memory: 128Mi}\n", "")
+    cfg = edit(
+        "environments/staging.yaml",
+        'limits: {cpu: "1", memory: 512Mi}',
+        "limits: {cpu: 20m, memory: 512Mi}",
+    )
+    message = only(cfg)
+    assert message.startswith(
+        f"{cfg / 'environments/staging.yaml'}:5:19: $.service_defaults.resources.limits.cpu: "
+        "the cpu request 50m is above the cpu limit 20m"
+    ), message
