@@ -25,6 +25,7 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_ALIASES = 100
 MAX_EXPANDED_NODES = 100_000
 MAX_DEPTH = 64
+EMPTY_FILE = "the file is empty"  # a document without a node (nothing, or only comments)
 
 JsonPath = tuple[str | int, ...]
 
@@ -238,7 +239,7 @@ def load_text(text: str, source: str) -> Document:
         loader.dispose()
     if node is None:
         raise ConfigError.from_problems(
-            [Problem("the file is empty", Location(source, 1, 1), "$", "expected a mapping")]
+            [Problem(EMPTY_FILE, Location(source, 1, 1), "$", "expected a mapping")]
         )
     builder = _Builder(source)
     try:

@@ -15,12 +15,20 @@ another file (CI, a second checkout); ``AVION_LOCAL_OVERRIDE=off`` ignores any (
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from avion_workspace.config.loader import Document, JsonPath, format_json_path, load_file
-from avion_workspace.errors import ConfigError, Problem
+from avion_workspace.config.loader import (
+    EMPTY_FILE,
+    Document,
+    JsonPath,
+    display_path,
+    format_json_path,
+    load_file,
+)
+from avion_workspace.errors import ConfigError, Location, Problem
 
 OVERRIDE_FILE = "local.override.yaml"
 ENV_VAR = "AVION_LOCAL_OVERRIDE"
@@ -28,20 +36,47 @@ EXAMPLE = "postgres:\n  local_port: 55432\n"
 
 
 def override_path(config_dir: Path) -> Path | None:
-    """The override file in effect: ``$AVION_LOCAL_OVERRIDE``, else config/local.override.yaml."""
+    """The override file in effect: ``$AVION_LOCAL_OVERRIDE``, else config/local.override.yaml.
+
+    Something at the path that is not a regular file (a folder, FIFO, a link that leads nowhere
+    or in a loop) is a located error, never silently no override.
+    """
     named = os.environ.get(ENV_VAR)
     if named == "off":
         return None
     if named:
         path = Path(named)
-        if not path.is_file():
+        if not os.path.lexists(path):
             raise ConfigError(
                 f"{ENV_VAR}={named} names no file",
                 hint=f"unset {ENV_VAR} or create the file (e.g. {EXAMPLE.strip()!r})",
             )
-        return path
+        return _regular(path, Location(named))
     default = config_dir / OVERRIDE_FILE
-    return default if default.is_file() else None
+    if not os.path.lexists(default):
+        return None
+    return _regular(default, Location(str(Path(display_path(config_dir)) / OVERRIDE_FILE)))
+
+
+def _regular(path: Path, where: Location) -> Path:
+    try:
+        regular = stat.S_ISREG(path.stat().st_mode)
+    except OSError as exc:  # a dangling link, a link loop, no permission
+        reason = exc.strerror or type(exc).__name__
+        regular = False
+    else:
+        reason = "not a regular file"
+    if not regular:
+        raise ConfigError.from_problems(
+            [
+                Problem(
+                    f"this machine's override cannot be read: {reason}",
+                    where,
+                    hint=f"make it a regular YAML file (e.g. {EXAMPLE.strip()!r}) or remove it",
+                )
+            ]
+        )
+    return path
 
 
 def _not_local(data: Any, path: JsonPath) -> Iterator[JsonPath]:
@@ -60,7 +95,12 @@ def load_override(config_dir: Path) -> Document | None:
     path = override_path(config_dir)
     if path is None:
         return None
-    doc = load_file(path)  # a located ConfigError unless it is a non-empty mapping
+    try:
+        doc = load_file(path)  # a located ConfigError unless it is a non-empty mapping
+    except ConfigError as exc:
+        if [p.message for p in exc.problems] == [EMPTY_FILE]:
+            return None  # nothing to override
+        raise
     problems = [
         Problem(
             f"only local_* settings can be overridden on one machine, not {format_json_path(p)}",

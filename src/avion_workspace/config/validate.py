@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -247,6 +249,27 @@ RESERVED_SERVICE_NAMES = frozenset(
 )
 
 
+@cache
+def _reserved_for_deploy() -> dict[str, str]:
+    """Service names taken by what a deploy or the monitoring renders, and why.
+
+    Derived from their single source (imported here: the renderer imports the config package).
+    """
+    from avion_workspace.render.alerts import PLATFORM_GROUP, SERVICE_GROUP_PREFIX
+    from avion_workspace.render.infrastructure import RELEASE_NAMES
+
+    taken = dict.fromkeys(RELEASE_NAMES, "an infrastructure Helm release")
+    taken[PLATFORM_GROUP.removeprefix(SERVICE_GROUP_PREFIX)] = (
+        f"the platform alert group {PLATFORM_GROUP!r}"
+    )
+    return taken
+
+
+def reserved_service_names() -> frozenset[str]:
+    """Every name a service cannot take: :data:`RESERVED_SERVICE_NAMES` and the deploy's own."""
+    return RESERVED_SERVICE_NAMES | frozenset(_reserved_for_deploy())
+
+
 def semantic_problems(doc: Document) -> Iterator[Problem]:
     """Checks on a schema-valid document: references resolve, names and ports are unique."""
     for check in _SEMANTIC_CHECKS:
@@ -267,6 +290,14 @@ def _reference_problems(doc: Document) -> Iterator[Problem]:
                 doc.locate(base, key=True),
                 format_json_path(base),
                 f"reserved: {', '.join(sorted(RESERVED_SERVICE_NAMES))}; choose another name",
+            )
+        elif name in _reserved_for_deploy():
+            yield Problem(
+                f"service name {name!r} is taken by {_reserved_for_deploy()[name]}: deploying "
+                "the service would replace it",
+                doc.locate(base, key=True),
+                format_json_path(base),
+                f"reserved: {', '.join(sorted(_reserved_for_deploy()))}; choose another name",
             )
         db = service.get("database")
         if db is not None:
@@ -339,17 +370,22 @@ def claimed_ports(data: dict[str, Any]) -> Iterator[tuple[int, str, JsonPath]]:
 
 
 def _port_problems(doc: Document) -> Iterator[Problem]:
-    owners: dict[int, str] = {}
+    owners: dict[int, tuple[str, JsonPath]] = {}
+    # Blame the claim written in the later file (an overlay, this machine's override).
+    rank = _file_rank(doc)
     for port, what, path in claimed_ports(doc.data):
-        if port in owners:
-            yield Problem(
-                f"port {port} of {what} is already claimed by {owners[port]}",
-                doc.locate(path),
-                format_json_path(path),
-                "give each component its own port",
-            )
-        else:
-            owners[port] = what
+        if port not in owners:
+            owners[port] = (what, path)
+            continue
+        first, first_path = owners[port]
+        if rank(first_path) > rank(path):
+            what, path, first = first, first_path, what
+        yield Problem(
+            f"port {port} of {what} is already claimed by {first}",
+            doc.locate(path),
+            format_json_path(path),
+            "give each component its own port",
+        )
     container = doc.data["service_defaults"]["container_ports"]
     if container["http"] == container["grpc"]:
         path = ("service_defaults", "container_ports", "grpc")
@@ -360,7 +396,64 @@ def _port_problems(doc: Document) -> Iterator[Problem]:
         )
 
 
-_SEMANTIC_CHECKS = (_reference_problems, _port_problems)
+def _file_rank(doc: Document) -> Callable[[JsonPath], int]:
+    """How late the file a value of ``doc`` comes from was merged (base 0, overlays after)."""
+    order = doc.source.split(" + ")
+
+    def rank(path: JsonPath) -> int:
+        source = doc.locate(path).file
+        return order.index(source) if source in order else 0
+
+    return rank
+
+
+_CPU = re.compile(r"([0-9]+(?:\.[0-9]+)?)(m?)")
+_MEMORY = re.compile(r"([0-9]+)(Ki|Mi|Gi|Ti)")
+_MEMORY_UNITS = {"Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40}
+
+
+def _quantity(kind: str, text: str) -> Decimal | None:
+    """A Kubernetes CPU (cores) or memory (bytes) quantity of the schema's forms; None if not."""
+    if kind == "cpu":
+        cpu = _CPU.fullmatch(text)
+        if cpu is None:
+            return None
+        return Decimal(cpu[1]) / (1000 if cpu[2] else 1)
+    memory = _MEMORY.fullmatch(text)
+    return None if memory is None else Decimal(memory[1]) * _MEMORY_UNITS[memory[2]]
+
+
+def _resource_problems(doc: Document) -> Iterator[Problem]:
+    """A container's request above its limit: Kubernetes refuses such a pod at deploy time."""
+    data = doc.data
+    owners: list[JsonPath] = [("service_defaults", "resources")]
+    owners += [
+        ("services", name, "resources") for name, s in data["services"].items() if "resources" in s
+    ]
+    rank = _file_rank(doc)
+    for base in owners:
+        resources: Any = data
+        for part in base:
+            resources = resources[part]
+        for kind in ("cpu", "memory"):
+            request_path: JsonPath = (*base, "requests", kind)
+            limit_path: JsonPath = (*base, "limits", kind)
+            request = str(resources["requests"][kind])
+            limit = str(resources["limits"][kind])
+            wanted, allowed = _quantity(kind, request), _quantity(kind, limit)
+            if wanted is None or allowed is None or wanted <= allowed:
+                continue
+            path = limit_path if rank(limit_path) > rank(request_path) else request_path
+            yield Problem(
+                f"the {kind} request {request} is above the {kind} limit {limit}",
+                doc.locate(path),
+                format_json_path(path),
+                "a request cannot exceed its limit (Kubernetes refuses the pod): lower the "
+                "request or raise the limit",
+            )
+
+
+_SEMANTIC_CHECKS = (_reference_problems, _port_problems, _resource_problems)
 
 
 def _semantic_alongside(doc: Document, schema: list[Problem]) -> Iterator[Problem]:
@@ -444,6 +537,16 @@ def load_config(config_dir: Path, *, local_override: Document | None = None) -> 
                         f"declared under $.environments: {', '.join(declared)}",
                     )
                 )
+        for env, overlay in overlays.items():
+            unknown = list(undeclared_services(base, overlay))
+            problems.extend(unknown)
+            if unknown:  # checked without them: their other problems would only be noise
+                overlays[env] = _without_services(overlay, unknown)
+        if local_override is not None:
+            unknown = list(undeclared_services(base, local_override))
+            problems.extend(unknown)
+            if unknown:
+                local_override = _without_services(local_override, unknown)
         for env in declared:
             doc = merge_documents(base, overlays[env]) if env in overlays else base
             if env == "local" and local_override is not None:
@@ -459,6 +562,41 @@ def load_config(config_dir: Path, *, local_override: Document | None = None) -> 
     if problems:
         raise ConfigError.from_problems(problems)
     return ConfigSet(config_dir, base, effective)
+
+
+def undeclared_services(base: Document, overlay: Document) -> Iterator[Problem]:
+    """Services an overlay (or this machine's override) names that the base does not declare.
+
+    Overlays only override services: one declared there alone would exist in one environment,
+    half rendered (the generated service, chart and migrations follow platform.yaml).
+    """
+    services = overlay.data.get("services")
+    declared = base.data.get("services")
+    if not isinstance(services, dict) or not isinstance(declared, dict):
+        return
+    for name in services:
+        if name in declared:
+            continue
+        path: JsonPath = ("services", name)
+        close = difflib.get_close_matches(str(name), list(declared), n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        yield Problem(
+            f"unknown service {name!r}: services are declared in {BASE_FILE}",
+            overlay.locate(path, key=True),
+            format_json_path(path),
+            hint + f"add it with `inv service.new {name}`; an environment's file only overrides "
+            f"settings of declared services ({', '.join(declared)})",
+        )
+
+
+def _without_services(doc: Document, problems: list[Problem]) -> Document:
+    unknown = {p.json_path for p in problems}
+    services = {
+        name: value
+        for name, value in doc.data["services"].items()
+        if format_json_path(("services", name)) not in unknown
+    }
+    return replace(doc, data={**doc.data, "services": services})
 
 
 def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:
@@ -530,3 +668,32 @@ def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:
                     format_json_path((*path, "paths", index)),
                 )
             claimed.setdefault(pattern, name)
+    served = [name for name, bucket in buckets.items() if bucket.get("cdn")]
+    yield from _same_logical_id(
+        doc, "bucket", [(name, ("object_storage", "buckets", name)) for name in served]
+    )
+    yield from _same_logical_id(
+        doc, "cache policy", [(name, (*base, "cache_policies", name)) for name in policies]
+    )
+
+
+def _same_logical_id(
+    doc: Document, what: str, named: list[tuple[str, JsonPath]]
+) -> Iterator[Problem]:
+    """Names the CDN template would turn into one CloudFormation logical ID (one would vanish)."""
+    from avion_workspace.render.cdn import logical_id
+
+    first: dict[str, str] = {}
+    for name, path in named:
+        resource = logical_id(name, "")
+        if resource in first:
+            yield Problem(
+                f"{what} {name!r} and {what} {first[resource]!r} both become the "
+                f"CloudFormation logical ID {resource!r}",
+                doc.locate(path, key=True),
+                format_json_path(path),
+                "logical IDs keep only letters and digits: rename one so the names differ in "
+                "more than punctuation",
+            )
+        else:
+            first[resource] = name

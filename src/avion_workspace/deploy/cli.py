@@ -26,7 +26,7 @@ from avion_workspace.deploy.plan import (
     template_argv,
 )
 from avion_workspace.deploy.tools import KUBE_VERSION
-from avion_workspace.errors import AvionError, Problem
+from avion_workspace.errors import AvionError, Location, Problem
 from avion_workspace.process import CommandRunner, run_command
 from avion_workspace.tools import require_tool
 from avion_workspace.workspace import find_root, resolve_config_dir
@@ -52,6 +52,15 @@ def _helm_display(root: Path, helm: Path) -> str:
 
 def stage_charts(root: Path, plan: DeployPlan, helm: str, runner: CommandRunner) -> None:
     """Copy each service chart and the library into the state dir and vendor the dependency."""
+    for chart in [library_chart_dir()] + [
+        step.source_chart for step in plan.steps if step.source_chart is not None
+    ]:
+        if not (root / chart / "Chart.yaml").is_file():
+            raise DeployFailed(
+                f"the chart {chart} is not rendered",
+                problems=[Problem("no Chart.yaml in this folder", Location(f"{chart}/Chart.yaml"))],
+                hint="run `inv render` (a service's chart is generated from config/platform.yaml)",
+            )
     staging = root / plan.state_dir() / "charts"
     if staging.exists():
         shutil.rmtree(staging)

@@ -25,7 +25,8 @@ from avion_workspace.config.model import Platform, Service
 MONITORING_DIR = "infrastructure/monitoring"
 SERVICE_RUNBOOK = "service-alerts.md"
 PLATFORM_RUNBOOK = "platform-alerts.md"
-PLATFORM_GROUP = "avion-platform"
+SERVICE_GROUP_PREFIX = "avion-"  # a service's rule group: avion-<service>
+PLATFORM_GROUP = f"{SERVICE_GROUP_PREFIX}platform"
 
 # The call histogram avion_grpc records (avion_grpc.CALL_DURATION, seconds) as Prometheus sees it.
 CALLS = "rpc_server_call_duration_seconds"
@@ -735,7 +736,7 @@ def rule_groups(platform: Platform) -> tuple[RuleGroup, ...]:
     """Every rule group of ``platform``'s environment: each service's, then the platform's."""
     interval = platform.monitoring.scrape_interval
     groups = [
-        RuleGroup(f"avion-{name}", service_alerts(platform, service), interval)
+        RuleGroup(f"{SERVICE_GROUP_PREFIX}{name}", service_alerts(platform, service), interval)
         for name, service in platform.services.items()
     ]
     groups.append(RuleGroup(PLATFORM_GROUP, platform_alerts(platform), interval))

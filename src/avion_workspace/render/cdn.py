@@ -243,38 +243,56 @@ def _bucket_policy(bucket: Bucket) -> dict[str, Any]:
     }
 
 
+def _add(section: dict[str, Any], logical: str, value: Any) -> None:
+    """Add one template entry; two under one logical ID would silently drop one (config refuses
+    names that collide, see config.validate.cdn_problems: reaching this is a workspace bug)."""
+    if logical in section:
+        raise ValueError(f"two CDN template entries share the logical ID {logical!r}")
+    section[logical] = value
+
+
 def cdn_template(platform: Platform) -> dict[str, Any]:
     """The CloudFormation template of ``platform``'s CDN, as plain data."""
     cdn = platform.environment.cdn
     if cdn is None:
         raise ValueError(f"environment {platform.environment.name!r} has no CDN")
-    resources: dict[str, Any] = {
-        cache_policy_id(policy): _cache_policy(platform, policy)
-        for policy in cdn.cache_policies.values()
-    }
-    resources[HEADERS_POLICY] = _headers_policy(platform, cdn)
+    resources: dict[str, Any] = {}
+    for policy in cdn.cache_policies.values():
+        _add(resources, cache_policy_id(policy), _cache_policy(platform, policy))
+    _add(resources, HEADERS_POLICY, _headers_policy(platform, cdn))
     if not all(policy.caches for policy in cdn.cache_policies.values()):
-        resources[NO_STORE_HEADERS_POLICY] = _headers_policy(platform, cdn, no_store=True)
+        _add(resources, NO_STORE_HEADERS_POLICY, _headers_policy(platform, cdn, no_store=True))
     parameters: dict[str, Any] = {}
     if cdn.signed_urls:
         parameters, signing = _signing(platform)
-        resources.update(signing)
+        for name, resource in signing.items():
+            _add(resources, name, resource)
     outputs: dict[str, Any] = {}
     for bucket in platform.cdn_buckets:
         distribution = logical_id(bucket.name, "Distribution")
-        resources[logical_id(bucket.name, "OriginAccessControl")] = _origin_access_control(
-            platform, bucket
+        _add(
+            resources,
+            logical_id(bucket.name, "OriginAccessControl"),
+            _origin_access_control(platform, bucket),
         )
-        resources[distribution] = _distribution(platform, cdn, bucket)
-        resources[logical_id(bucket.name, "BucketPolicy")] = _bucket_policy(bucket)
-        outputs[logical_id(bucket.name, "DomainName")] = {
-            "Description": f"where {bucket.name} is served",
-            "Value": {"Fn::GetAtt": [distribution, "DomainName"]},
-        }
-        outputs[logical_id(bucket.name, "DistributionId")] = {
-            "Description": f"the distribution in front of {bucket.name} (for invalidations)",
-            "Value": {"Ref": distribution},
-        }
+        _add(resources, distribution, _distribution(platform, cdn, bucket))
+        _add(resources, logical_id(bucket.name, "BucketPolicy"), _bucket_policy(bucket))
+        _add(
+            outputs,
+            logical_id(bucket.name, "DomainName"),
+            {
+                "Description": f"where {bucket.name} is served",
+                "Value": {"Fn::GetAtt": [distribution, "DomainName"]},
+            },
+        )
+        _add(
+            outputs,
+            logical_id(bucket.name, "DistributionId"),
+            {
+                "Description": f"the distribution in front of {bucket.name} (for invalidations)",
+                "Value": {"Ref": distribution},
+            },
+        )
     served = ", ".join(b.name for b in platform.cdn_buckets) or "no bucket yet"
     template: dict[str, Any] = {
         "AWSTemplateFormatVersion": "2010-09-09",

@@ -36,14 +36,15 @@ def run_render(config_dir: str | None, *, check: bool, force: bool) -> None:
 
 def _require_team_files(root: Path, config_dir: Path) -> None:
     """A service in config without its team's files is an error naming `inv service.new NAME`."""
-    from avion_workspace.config import load_platform
+    from avion_workspace.config import load_platforms
     from avion_workspace.config.loader import load_file
     from avion_workspace.config.validate import BASE_FILE
     from avion_workspace.errors import ConfigError
     from avion_workspace.services.completeness import team_file_problems
 
-    problems = team_file_problems(
-        root, load_platform(config_dir, "local"), load_file(config_dir / BASE_FILE)
-    )
+    # The committed config, like the render itself: this machine's override plays no part.
+    platforms = load_platforms(config_dir)
+    platform = platforms.get("local") or next(iter(platforms.values()))
+    problems = team_file_problems(root, platform, load_file(config_dir / BASE_FILE))
     if problems:
         raise ConfigError.from_problems(problems)

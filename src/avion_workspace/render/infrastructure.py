@@ -115,6 +115,11 @@ UPSTREAM: Mapping[str, UpstreamChart] = {
 }
 
 
+# Every name an infrastructure release can take (the upstream charts' and the workspace's own):
+# a service's Helm release of the same name would replace it, so config refuses such service names.
+RELEASE_NAMES = frozenset(UPSTREAM) | frozenset(LOCAL_CHARTS)
+
+
 @dataclass(frozen=True)
 class Release:
     """One Helm release of the infrastructure in one environment, in install order."""

@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import yaml
+
 from avion_workspace.config.loader import Document, JsonPath
 from avion_workspace.errors import ConfigError, Location, Problem
 
@@ -63,6 +65,19 @@ def check_new_service(new: NewService, doc: Document) -> None:
     problem = name_problem(new.name)
     if problem is not None:
         raise ConfigError(problem, problems=[Problem(problem, source, "$.services")])
+    if not new.description.strip() or not new.description.isprintable():
+        where = "$.services." + new.name + ".description"
+        raise ConfigError(
+            "the description must be one line of text",
+            problems=[
+                Problem(
+                    "--description is empty or has a line break or control character",
+                    json_path=where,
+                )
+            ],
+            hint="give one line, e.g. --description 'Direct messages between users'; longer "
+            f"text belongs in services/{new.name}/README.md",
+        )
     services = doc.data.get("services", {})
     if new.name in services:
         path: JsonPath = ("services", new.name)
@@ -136,10 +151,16 @@ def allocate_ports(documents: Iterable[Mapping[str, Any]]) -> tuple[int, int]:
 
 
 def _scalar(text: str) -> str:
-    """``text`` as a YAML scalar: plain when that reads back the same, else double-quoted."""
-    if _PLAIN_TEXT.fullmatch(text) and not text.endswith(" "):
+    """``text`` as a YAML scalar (a value or a key): plain when that reads back as the same
+    string, else double-quoted (``on``, ``no``, ``null``, ``true`` would read as a bool or null)."""
+    if _PLAIN_TEXT.fullmatch(text) and not text.endswith(" ") and _reads_as(text) == text:
         return text
     return json.dumps(text, ensure_ascii=False)
+
+
+def _reads_as(plain: str) -> Any:
+    # Only called with _PLAIN_TEXT: one short line without YAML syntax, so a scalar.
+    return yaml.safe_load(plain)
 
 
 def _flow_list(items: Iterable[str]) -> str:
@@ -149,7 +170,7 @@ def _flow_list(items: Iterable[str]) -> str:
 def service_lines(new: NewService, http: int, grpc: int, indent: str, step: str) -> list[str]:
     inner = indent + step
     lines = [
-        f"{indent}{new.name}:",
+        f"{indent}{_scalar(new.name)}:",
         f"{inner}description: {_scalar(new.description)}",
         f"{inner}local_ports: {{http: {http}, grpc: {grpc}}}",
         f"{inner}database: {new.database}",

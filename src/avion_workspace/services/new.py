@@ -8,8 +8,12 @@ and the team's files created.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,8 +78,37 @@ def _validated_copy(config_dir: Path, new_text: str, new_name: str) -> RenderCon
     return RenderContext(platforms)
 
 
+LOCK_FILE = Path(".avion") / "config-edit.lock"
+
+
+@contextmanager
+def config_edit_lock(root: Path) -> Iterator[None]:
+    """Hold the workspace's lock on editing config: one ``service.new`` reads, edits and writes
+    ``config/platform.yaml`` (and renders) at a time; a concurrent one waits, then sees its
+    edit. Released by the kernel when the process ends, however it ends."""
+    path = root / LOCK_FILE
+    path.parent.mkdir(exist_ok=True)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot open the config lock {LOCK_FILE}: {exc.strerror}",
+            problems=[Problem("not a lockable regular file", Location(str(LOCK_FILE)))],
+            hint=f"remove {LOCK_FILE} (it holds nothing) and retry",
+        ) from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
 def new_service(root: Path, new: NewService, *, config_dir: Path | None = None) -> NewServiceReport:
-    config_dir = config_dir or root / "config"
+    with config_edit_lock(root):
+        return _new_service(root, new, config_dir or root / "config")
+
+
+def _new_service(root: Path, new: NewService, config_dir: Path) -> NewServiceReport:
     current = load_config(config_dir)
     repaired = _complete_existing(root, config_dir, new.name)
     if repaired is not None:

@@ -81,3 +81,61 @@ def test_the_docker_backend_moves_the_published_ports(config_copy: Path) -> None
     assert host_port_remap(config_copy) == {}
     (config_copy / OVERRIDE_FILE).write_text(OVERRIDE)
     assert host_port_remap(config_copy) == {5432: 55432, 9001: 19001, 8101: 18101}
+
+
+def test_an_invalid_override_does_not_stop_rendering(config_copy: Path) -> None:
+    from avion_workspace.render.cli import _require_team_files
+
+    (config_copy / OVERRIDE_FILE).write_text("postgres:\n  local_port: nope\n")
+    _require_team_files(Path(__file__).resolve().parents[3], config_copy)  # raises nothing
+
+
+@pytest.mark.parametrize("text", ["", "# nothing to override yet\n"])
+def test_an_empty_override_overrides_nothing(config_copy: Path, text: str) -> None:
+    (config_copy / OVERRIDE_FILE).write_text(text)
+    assert load_platform(config_copy, "local").postgres.local_port == 5432
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "loop", "dangling"])
+def test_an_override_that_is_no_regular_file_is_a_located_error(
+    config_copy: Path, kind: str
+) -> None:
+    import os
+
+    path = config_copy / OVERRIDE_FILE
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "loop":
+        path.symlink_to(OVERRIDE_FILE)
+    else:
+        path.symlink_to("nowhere.yaml")
+    with pytest.raises(ConfigError) as info:
+        load_platform(config_copy, "local")
+    text = info.value.render()
+    assert f"{config_copy / OVERRIDE_FILE}: this machine's override cannot be read" in text
+    assert "or remove it" in text
+
+
+def test_a_port_clash_the_override_makes_is_located_in_the_override(config_copy: Path) -> None:
+    (config_copy / OVERRIDE_FILE).write_text("postgres:\n  local_port: 8101\n")
+    with pytest.raises(ConfigError) as info:
+        load_platform(config_copy, "local")
+    [problem] = info.value.problems
+    assert problem.render().startswith(
+        f"{config_copy / OVERRIDE_FILE}:2:15: $.postgres.local_port: port 8101 of postgres is "
+        "already claimed by service auth (http)"
+    ), problem.render()
+
+
+def test_an_override_for_an_unknown_service_says_so(config_copy: Path) -> None:
+    (config_copy / OVERRIDE_FILE).write_text(
+        "services:\n  nosuch:\n    local_ports: {http: 18999}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        load_platform(config_copy, "local")
+    [problem] = info.value.problems
+    text = problem.render()
+    assert text.startswith(f"{config_copy / OVERRIDE_FILE}:2:3: $.services.nosuch: unknown service")
+    assert "missing required key" not in text

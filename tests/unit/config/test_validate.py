@@ -248,3 +248,89 @@ def test_a_team_requirement_must_look_like_one(edit: Edit) -> None:
     message = only(cfg)
     assert "$.services.auth.requirements[1]:" in message
     assert '"rm -rf /" does not match the naming rule' in message
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "meilisearch",
+        "redis-ha",
+        "versitygw",
+        "avion-datastores",
+        "cloudnative-pg",
+        "avion-cluster",
+        "avion-observability",
+        "kube-prometheus-stack",
+        "loki",
+        "alloy",
+        "ingress-nginx",
+    ],
+)
+def test_a_service_named_like_an_infrastructure_release_is_refused(edit: Edit, name: str) -> None:
+    cfg = edit("platform.yaml", "  community:\n", f"  {name}:\n")
+    message = only(cfg)
+    assert message.startswith(str(cfg / "platform.yaml") + ":")
+    assert f"$.services.{name}: service name {name!r} is taken by an infrastructure Helm" in message
+    assert "choose another name" in message
+
+
+def test_a_service_named_platform_is_refused_for_its_alert_group(edit: Edit) -> None:
+    cfg = edit("platform.yaml", "  community:\n", "  platform:\n")
+    message = only(cfg)
+    assert "$.services.platform: service name 'platform' is taken by the platform alert group" in (
+        message
+    )
+
+
+def test_the_reserved_names_cover_every_infrastructure_release_of_every_environment() -> None:
+    from avion_workspace.config.validate import reserved_service_names
+    from avion_workspace.render.infrastructure import RELEASE_NAMES, infrastructure_releases
+
+    platforms = load_platforms(Path(__file__).resolve().parents[3] / "config")
+    released = {r.name for p in platforms.values() for r in infrastructure_releases(p)}
+    assert released == RELEASE_NAMES
+    assert released | {"platform"} <= reserved_service_names()
+
+
+def test_a_service_declared_only_in_an_overlay_is_located_there(edit: Edit) -> None:
+    cfg = edit(
+        "environments/staging.yaml",
+        "service_defaults:\n",
+        "services:\n  extra:\n    description: Only in staging\nservice_defaults:\n",
+    )
+    message = only(cfg)
+    assert message.startswith(
+        f"{cfg / 'environments/staging.yaml'}:3:3: $.services.extra: unknown service 'extra': "
+        "services are declared in platform.yaml"
+    ), message
+    assert "add it with `inv service.new extra`" in message
+
+
+def test_a_request_above_its_limit_is_located(edit: Edit) -> None:
+    cfg = edit(
+        "environments/production.yaml",
+        "      requests: {cpu: 500m, memory: 512Mi}\n",
+        "      requests: {cpu: 2500m, memory: 4Gi}\n",
+    )
+    found = messages(cfg)
+    overlay = cfg / "environments/production.yaml"
+    assert len(found) == 2, found
+    cpu, memory = found
+    assert cpu.startswith(f"{overlay}:13:23: $.services.media.resources.requests.cpu: ")
+    assert "the cpu request 2500m is above the cpu limit 2" in cpu
+    assert "hint: a request cannot exceed its limit" in cpu
+    assert "$.services.media.resources.requests.memory: the memory request 4Gi is above" in memory
+
+
+def test_an_overlay_lowering_a_limit_below_the_base_request_is_blamed(edit: Edit) -> None:
+    edit("environments/staging.yaml", "    requests: {cpu: 100m, memory: 128Mi}\n", "")
+    cfg = edit(
+        "environments/staging.yaml",
+        'limits: {cpu: "1", memory: 512Mi}',
+        "limits: {cpu: 20m, memory: 512Mi}",
+    )
+    message = only(cfg)
+    assert message.startswith(
+        f"{cfg / 'environments/staging.yaml'}:5:19: $.service_defaults.resources.limits.cpu: "
+        "the cpu request 50m is above the cpu limit 20m"
+    ), message

@@ -114,3 +114,64 @@ def test_log_bucket_must_be_declared(edit: Edit) -> None:
     assert "$.environments.production.cdn.logs.bucket: bucket 'avion-log' is not declared" in only(
         cfg
     )
+
+
+def test_two_served_buckets_with_one_logical_id_are_located(edit: Edit) -> None:
+    edit(
+        "platform.yaml",
+        "    avion-media-processed: {purpose",
+        "    avion.media.processed: {purpose: Twin, versioning: false}\n"
+        "    avion-media-processed: {purpose",
+    )
+    cfg = edit(
+        "environments/production.yaml",
+        "    avion-media-processed: {cdn: true}\n",
+        "    avion-media-processed: {cdn: true}\n    avion.media.processed: {cdn: true}\n",
+    )
+    lines = (cfg / "platform.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "avion-media-processed: {purpose" in text)
+    message = only(cfg)
+    assert message.startswith(
+        f"{cfg / 'platform.yaml'}:{line}:5: $.object_storage.buckets.avion-media-processed:"
+    ), message
+    assert "bucket 'avion-media-processed' and bucket 'avion.media.processed' both become" in (
+        message
+    )
+    assert "'AvionMediaProcessed'" in message
+    assert "hint: logical IDs keep only letters and digits" in message
+
+
+def test_two_cache_policies_with_one_logical_id_are_located(edit: Edit) -> None:
+    cfg = edit(
+        "platform.yaml",
+        "        no-store:\n",
+        "        no--store:\n"
+        "          description: A twin\n"
+        "          min_ttl: 0\n"
+        "          default_ttl: 0\n"
+        "          max_ttl: 0\n"
+        "          compress: false\n"
+        "        no-store:\n",
+    )
+    lines = (cfg / "platform.yaml").read_text().splitlines()
+    line = lines.index("        no-store:") + 1
+    message = only(cfg)
+    assert message.startswith(
+        f"{cfg / 'platform.yaml'}:{line}:9: $.environments.production.cdn.cache_policies.no-store:"
+    ), message
+    assert "cache policy 'no-store' and cache policy 'no--store' both become" in message
+
+
+def test_the_template_refuses_two_resources_under_one_logical_id() -> None:
+    import copy
+
+    from avion_workspace.config.model import build_platform
+    from avion_workspace.render.cdn import cdn_template
+
+    data = copy.deepcopy(
+        load_config(Path(__file__).resolve().parents[3] / "config").effective["production"].data
+    )
+    buckets = data["object_storage"]["buckets"]
+    buckets["avion.media.processed"] = dict(buckets["avion-media-processed"])
+    with pytest.raises(ValueError, match="share the logical ID 'AvionMediaProcessed"):
+        cdn_template(build_platform(data, "production"))

@@ -150,3 +150,26 @@ def test_ports_follow_the_highest_pair_and_skip_claimed_ones() -> None:
     assert claimed_local_ports(base) == {8101, 8102, 8103, 9101, 9102, 9104}
     # 8103 (postgres), 9104 (grafana) and 8105 (search, in one environment only) are taken.
     assert allocate_ports([base, overlay]) == (8106, 9106)
+
+
+@pytest.mark.parametrize("name", ["on", "off", "yes", "no", "true", "null"])
+def test_a_name_yaml_would_read_as_a_bool_or_null_is_quoted(name: str) -> None:
+    result = add_service(SMALL, load_text(SMALL, SOURCE), NewService(name, "d"), 8102, 9102)
+    assert f'    "{name}":' in result.splitlines()
+    assert name in load_text(result, SOURCE).data["services"]
+
+
+@pytest.mark.parametrize("description", ["yes", "null", "12"])
+def test_a_description_yaml_would_not_read_as_text_is_quoted(description: str) -> None:
+    result = add_service(SMALL, load_text(SMALL, SOURCE), NewService("b", description), 8102, 9102)
+    assert load_text(result, SOURCE).data["services"]["b"]["description"] == description
+
+
+@pytest.mark.parametrize("description", ["two\nlines", "a\rb", "tab\there", "", "   "])
+def test_a_description_that_is_not_one_line_is_refused(description: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        add_service(SMALL, load_text(SMALL, SOURCE), NewService("b", description), 8102, 9102)
+    text = caught.value.render()
+    assert "the description must be one line of text" in text
+    assert "$.services.b.description" in text
+    assert "hint: give one line" in text

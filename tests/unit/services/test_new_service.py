@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -92,3 +94,42 @@ def test_an_option_that_breaks_the_config_is_reported_against_platform_yaml(
     assert f"{workspace / 'config/platform.yaml'}:" in text
     assert "avion-new-service-" not in text
     assert (workspace / "config/platform.yaml").read_bytes() == before
+
+
+def test_config_is_read_and_written_under_the_workspace_lock(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A concurrent service.new (another process) cannot take the lock between read and write."""
+    import fcntl
+    import os
+
+    from avion_workspace.config import validate
+    from avion_workspace.render import writer
+    from avion_workspace.services import new as new_module
+
+    checked: list[str] = []
+
+    def held_elsewhere() -> bool:
+        fd = os.open(workspace / new_module.LOCK_FILE, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        finally:
+            os.close(fd)
+        return False
+
+    def watched(name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            checked.append(f"{name} {'locked' if held_elsewhere() else 'UNLOCKED'}")
+            return real(*args, **kwargs)
+
+        return call
+
+    monkeypatch.setattr(new_module, "load_config", watched("read", validate.load_config))
+    monkeypatch.setattr(new_module, "atomic_write", watched("write", writer.atomic_write))
+    new_service(workspace, NewService("direct-message", "Private messages"))
+    assert checked[0] == "read locked"
+    assert "write locked" in checked
+    assert not any("UNLOCKED" in c for c in checked), checked
+    assert not held_elsewhere()  # released afterwards
