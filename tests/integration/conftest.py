@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
-from avion_workspace.errors import ToolMissing
+from avion_workspace.config import load_platform
+from avion_workspace.errors import AvionError, ToolMissing
 from avion_workspace.infra.postgres import PostgresServer
+from avion_workspace.services.pyenv import ServicesEnv, ensure_env
 from tests.support import require_tool, unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,6 +64,27 @@ def fresh_database(postgres_server: PostgresServer) -> Iterator[Database]:
         yield Database(name, dsn, postgres_server)
     finally:
         postgres_server.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+def services_env() -> ServicesEnv:
+    """.venv-services, synced with the libraries and every service (PyPI must be reachable)."""
+    platform = load_platform(ROOT / "config")
+    try:
+        return ensure_env(ROOT, list(platform.services), quiet=True)
+    except AvionError as exc:
+        unavailable(exc.render())
+
+
+@pytest.fixture
+def auth_stubs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, ModuleType]]:
+    """The generated stubs, as a client of the service imports them (``avion.auth.v1``)."""
+    monkeypatch.syspath_prepend(str(ROOT / "services" / "auth" / "src"))
+    from avion.auth.v1 import auth_pb2, auth_pb2_grpc
+
+    yield auth_pb2, auth_pb2_grpc
+    for name in [m for m in sys.modules if m == "avion" or m.startswith("avion.")]:
+        del sys.modules[name]
 
 
 @pytest.fixture(scope="session")

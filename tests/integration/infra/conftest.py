@@ -18,7 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
+from avion_workspace.config import load_platform
 from avion_workspace.errors import ToolMissing
 from avion_workspace.infra.cli import run_down
 from avion_workspace.infra.errors import PortBusy
@@ -51,15 +53,32 @@ def copy_workspace(target: Path) -> None:
         shutil.copytree(migrations, target / migrations.relative_to(ROOT), dirs_exist_ok=True)
 
 
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports."""
+    ports: list[int] = []
+    while len(ports) < count:
+        port = free_port()
+        if port not in ports:
+            ports.append(port)
+    return ports
+
+
 def port_overlay(target: Path) -> None:
-    ports = [free_port() for _ in range(5)]
+    """The local overlay of ``target``: every component and every service on a free port."""
+    services = load_platform(ROOT / "config").services
+    ports = iter(free_ports(5 + 2 * len(services)))
+    overlay = {
+        "services": {
+            name: {"local_ports": {"http": next(ports), "grpc": next(ports)}} for name in services
+        },
+        "postgres": {"local_port": next(ports)},
+        "redis": {"local_port": next(ports)},
+        "object_storage": {"local_port": next(ports), "local_console_port": next(ports)},
+        "search": {"local_port": next(ports)},
+    }
     (target / "config" / "environments" / "local.yaml").write_text(
-        "# integration tests: every component on a free port\n"
-        "services: {}\n"
-        f"postgres: {{local_port: {ports[0]}}}\n"
-        f"redis: {{local_port: {ports[1]}}}\n"
-        f"object_storage: {{local_port: {ports[2]}, local_console_port: {ports[3]}}}\n"
-        f"search: {{local_port: {ports[4]}}}\n"
+        "# integration tests: every component and service on a free port\n"
+        + yaml.safe_dump(overlay, sort_keys=False)
     )
 
 

@@ -1,7 +1,8 @@
-"""Fixtures for the service template's integration tests: the services' environment and Redis.
+"""Fixtures for the service template's integration tests: Redis and the auth database.
 
-PostgreSQL comes from tests/integration/conftest.py (one throwaway server per run); Redis is a
-real redis-server started here with the service's ACL user, as the local stack defines it.
+PostgreSQL, the services' environment and the auth stubs come from tests/integration/conftest.py;
+Redis is a real redis-server started here with the service's ACL user, as the local stack
+defines it.
 """
 
 from __future__ import annotations
@@ -18,13 +19,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from avion_workspace.config import load_platform
-from avion_workspace.errors import AvionError
 from avion_workspace.infra.ports import free_port
 from avion_workspace.infra.postgres import PostgresServer
-from avion_workspace.services.pyenv import ServicesEnv, ensure_env
 from tests import support
-from tests.support import unavailable
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -32,16 +29,6 @@ ROOT = Path(__file__).resolve().parents[3]
 def require_program(name: str) -> str:
     """A program from Debian's packages; see tests/support.py for the missing-tool policy."""
     return support.require_program(name, f"apt-get install {name}")
-
-
-@pytest.fixture(scope="session")
-def services_env() -> ServicesEnv:
-    """.venv-services, synced with the libraries and every service (PyPI must be reachable)."""
-    platform = load_platform(ROOT / "config")
-    try:
-        return ensure_env(ROOT, list(platform.services), quiet=True)
-    except AvionError as exc:
-        unavailable(exc.render())
 
 
 @dataclass

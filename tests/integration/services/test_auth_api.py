@@ -12,8 +12,6 @@ import hashlib
 import json
 import signal
 import subprocess
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -77,17 +75,6 @@ async def main(dsn):
 
 asyncio.run(main(sys.argv[1]))
 """
-
-
-@pytest.fixture
-def auth_stubs(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[ModuleType, ModuleType]]:
-    """The generated stubs, as a client of the service imports them (``avion.auth.v1``)."""
-    monkeypatch.syspath_prepend(str(ROOT / "services" / "auth" / "src"))
-    from avion.auth.v1 import auth_pb2, auth_pb2_grpc
-
-    yield auth_pb2, auth_pb2_grpc
-    for name in [m for m in sys.modules if m == "avion" or m.startswith("avion.")]:
-        del sys.modules[name]
 
 
 def migrate(services_env: ServicesEnv, env: dict[str, str]) -> None:
