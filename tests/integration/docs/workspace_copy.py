@@ -46,7 +46,11 @@ def shell_env(workspace: Path) -> dict[str, str]:
     """The environment a developer has: the workspace's .venv/bin and .tools/bin first."""
     env = dict(os.environ)
     bins = [str(ROOT / ".venv" / "bin"), str(workspace / ".tools" / "bin")]
-    env["PATH"] = os.pathsep.join([*bins, env.get("PATH", "")])
+    # The checkout's own tools (nox -s tests puts them on PATH) are the copy's only if shared.
+    inherited = [
+        p for p in env.get("PATH", "").split(os.pathsep) if p != str(ROOT / ".tools" / "bin")
+    ]
+    env["PATH"] = os.pathsep.join([*bins, *inherited])
     env.pop("VIRTUAL_ENV", None)
     env.pop("AVION_LOCAL_OVERRIDE", None)
     return env
