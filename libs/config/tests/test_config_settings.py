@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -18,6 +19,7 @@ from avion_config import (
     setting,
     settings,
 )
+from avion_config.settings import MAX_SECRET_BYTES
 
 
 class Tier(enum.Enum):
@@ -170,20 +172,99 @@ def test_secrets_directory_comes_from_the_environment_when_not_given(tmp_path: P
     assert load_settings(AppSettings, environ=env).database.url.reveal() == "postgresql://dir"
 
 
-def test_environment_wins_over_file_variable_which_wins_over_directory(tmp_path: Path) -> None:
+def test_environment_and_file_variable_win_over_the_directory(tmp_path: Path) -> None:
     (tmp_path / "database_url").write_text("from-dir")
     (tmp_path / "explicit").write_text("from-file-var")
     env = {**BASE, "DATABASE_URL_FILE": str(tmp_path / "explicit")}
     env.pop("DATABASE_URL")
     assert load(env, tmp_path).database.url.reveal() == "from-file-var"
-    assert load({**env, "DATABASE_URL": "from-env"}, tmp_path).database.url.reveal() == "from-env"
+    assert load(BASE, tmp_path).database.url.reveal() == BASE["DATABASE_URL"]
+
+
+def test_a_value_and_a_file_variable_together_are_refused_naming_both(tmp_path: Path) -> None:
+    (tmp_path / "explicit").write_text("from-file-var")
+    env = {
+        **BASE,
+        "DATABASE_URL": "from-env-s3cr3t",
+        "DATABASE_URL_FILE": str(tmp_path / "explicit"),
+    }
+    with pytest.raises(SettingsError) as info:
+        load(env, tmp_path)
+    assert info.value.problems == (
+        SettingProblem(
+            "DATABASE_URL",
+            "both DATABASE_URL and DATABASE_URL_FILE are set; set only one of them",
+        ),
+    )
+    assert "s3cr3t" not in str(info.value)
+    assert "from-file-var" not in str(info.value)
 
 
 def test_unreadable_secret_file_is_a_reported_problem(tmp_path: Path) -> None:
-    env = {**BASE, "DATABASE_URL_FILE": str(tmp_path / "missing")}
+    missing = tmp_path / "missing"
+    env = {**BASE, "DATABASE_URL_FILE": str(missing)}
     env.pop("DATABASE_URL")
-    with pytest.raises(SettingsError, match=r"DATABASE_URL: cannot read secret file: .*missing"):
+    with pytest.raises(SettingsError) as info:
         load(env, tmp_path)
+    assert info.value.problems == (
+        SettingProblem(
+            "DATABASE_URL",
+            f"cannot read DATABASE_URL_FILE={missing}: No such file or directory",
+        ),
+    )
+
+
+def file_problem(path: Path, secrets: Path | None = None) -> str:
+    env = {**BASE, "DATABASE_URL_FILE": str(path)}
+    env.pop("DATABASE_URL")
+    with pytest.raises(SettingsError) as info:
+        load(env, secrets)
+    (problem,) = info.value.problems
+    assert problem.env == "DATABASE_URL"
+    return problem.message
+
+
+def test_a_fifo_secret_file_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    assert file_problem(fifo) == f"cannot read DATABASE_URL_FILE={fifo}: not a regular file"
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null", "/"])
+def test_a_device_or_folder_is_refused(path: str) -> None:
+    assert file_problem(Path(path)) == (f"cannot read DATABASE_URL_FILE={path}: not a regular file")
+
+
+def test_a_secret_file_is_read_up_to_a_bound(tmp_path: Path) -> None:
+    big = tmp_path / "big"
+    big.write_bytes(b"s" * (MAX_SECRET_BYTES - 1) + b"\n")
+    env = {**BASE, "DATABASE_URL_FILE": str(big)}
+    env.pop("DATABASE_URL")
+    assert load(env).database.url.reveal() == "s" * (MAX_SECRET_BYTES - 1)
+    big.write_bytes(b"s" * (MAX_SECRET_BYTES + 1))
+    assert file_problem(big) == (
+        f"cannot read DATABASE_URL_FILE={big}: larger than the {MAX_SECRET_BYTES} bytes allowed"
+    )
+
+
+def test_a_secret_file_that_is_not_utf8_is_named_not_shown(tmp_path: Path) -> None:
+    bad = tmp_path / "bad"
+    bad.write_bytes(b"s3cr3t-\xff-value")
+    message = file_problem(bad)
+    assert message == f"DATABASE_URL_FILE={bad} is not valid UTF-8 (its content is not shown)"
+    assert "s3cr3t" not in message
+    (tmp_path / "database_url").write_bytes(b"s3cr3t-\xff-value")
+    env = {k: v for k, v in BASE.items() if k != "DATABASE_URL"}
+    with pytest.raises(SettingsError) as info:
+        load(env, tmp_path)
+    assert info.value.problems == (
+        SettingProblem(
+            "DATABASE_URL",
+            f"secret file {tmp_path / 'database_url'} is not valid UTF-8 "
+            "(its content is not shown)",
+        ),
+    )
+    assert "s3cr3t" not in str(info.value)
 
 
 @settings

@@ -357,3 +357,24 @@ def test_unreachable_database_is_a_clear_error_without_password(migrations) -> N
         migrate(target, Command.UP, options=OPTS)
     assert caught.value.message.startswith("cannot connect to 127.0.0.1:1/db: ")
     assert "s3cret" not in caught.value.render()
+    assert caught.value.hint == (
+        "is the database running (inv setup starts the local stack)? check --dsn"
+    )
+
+
+def test_the_caller_says_what_to_check_when_the_database_is_unreachable(migrations) -> None:
+    # A caller without --dsn (the service kit reads settings) names what its user can change.
+    table_file(migrations, 1, "a")
+    hint = "check the AUTH_DATABASE_* settings"
+    target = Target("t", migrations, "postgresql://me:s3cret@127.0.0.1:1/db", hint)
+    for run in (
+        lambda: migrate(target, Command.UP, options=OPTS),
+        lambda: migrate(target, Command.UP, options=RunOptions(dry_run=True)),
+        lambda: status(target),
+        lambda: current_version(target),
+    ):
+        with pytest.raises(DatabaseUnavailable) as caught:
+            run()
+        assert caught.value.hint == hint
+        assert "--dsn" not in caught.value.render()
+        assert "s3cret" not in caught.value.render()

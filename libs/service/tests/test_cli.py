@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
+import itertools
 import os
 import signal
 import subprocess
@@ -137,3 +140,124 @@ def test_serve_reports_a_startup_error(request: pytest.FixtureRequest) -> None:
     )
     assert done.returncode == 1
     assert "demo-svc: cannot listen for HTTP on 203.0.113.1:" in done.stderr
+
+
+DB_ENV = {
+    "DEMO_SVC_DATABASE_HOST": "127.0.0.1",
+    "DEMO_SVC_DATABASE_NAME": "demo",
+    "DEMO_SVC_DATABASE_USER": "demo",
+}
+PASSWORD = "pw-7Hq-never-printed"  # noqa: S105  # pragma: allowlist secret
+
+
+def run_migrate(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> tuple[int, str]:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    code = main(make_spec(("database",)), no_api, ["migrate"])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "device", "not utf-8", "too large"])
+def test_an_unusable_password_file_is_a_configuration_problem_naming_it(
+    kind: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    path = tmp_path / "password"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "not utf-8":
+        path.write_bytes(PASSWORD.encode() + b"\xff\xfe")
+    else:
+        path.write_bytes(PASSWORD.encode() * 10_000)
+    env = {
+        **DB_ENV,
+        "DEMO_SVC_MIGRATIONS_DIR": str(tmp_path),
+        "DEMO_SVC_DATABASE_PASSWORD_FILE": str(path),
+    }
+    code, output = run_migrate(env, monkeypatch, capsys)
+    assert code == 2
+    assert output.startswith(
+        "demo-svc: configuration is invalid (1 problem):\n  DEMO_SVC_DATABASE_PASSWORD: "
+    )
+    assert f"DEMO_SVC_DATABASE_PASSWORD_FILE={path}" in output
+    assert PASSWORD not in output
+    assert "Traceback" not in output
+
+
+def test_a_password_and_a_password_file_together_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "password").write_text(PASSWORD)
+    env = {
+        **DB_ENV,
+        "DEMO_SVC_MIGRATIONS_DIR": str(tmp_path),
+        "DEMO_SVC_DATABASE_PASSWORD": PASSWORD + "-env",
+        "DEMO_SVC_DATABASE_PASSWORD_FILE": str(tmp_path / "password"),
+    }
+    code, output = run_migrate(env, monkeypatch, capsys)
+    assert code == 2
+    assert (
+        "DEMO_SVC_DATABASE_PASSWORD: both DEMO_SVC_DATABASE_PASSWORD and "
+        "DEMO_SVC_DATABASE_PASSWORD_FILE are set; set only one of them"
+    ) in output
+    assert PASSWORD not in output
+
+
+def test_migrate_that_cannot_connect_names_the_settings_to_check(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "00001_items.sql").write_text(MIGRATION)
+    env = {
+        **DB_ENV,
+        "DEMO_SVC_DATABASE_PORT": str(free_port()),  # nothing listens there
+        "DEMO_SVC_MIGRATIONS_DIR": str(tmp_path),
+        "DEMO_SVC_DATABASE_PASSWORD": PASSWORD,
+    }
+    code, output = run_migrate(env, monkeypatch, capsys)
+    assert code == 1
+    assert output.startswith("demo-svc: migrate failed:\n")
+    assert (
+        "hint: is the database running and reachable? check the DEMO_SVC_DATABASE_* settings "
+        "(`python -m demo_svc_pkg settings` lists them)"
+    ) in output
+    assert "--dsn" not in output
+    assert PASSWORD not in output
+
+
+HELP_FRAGMENTS = ("%", "%(prog)", "%(prog)s", "%%", "%s", "%d", "100%", "uptime")
+
+
+def help_text(description: str, capsys: pytest.CaptureFixture[str]) -> str:
+    spec = ServiceSpec("demo-svc", "demo_svc_pkg", description)
+    with pytest.raises(SystemExit) as info:
+        main(spec, no_api, ["--help"])
+    assert info.value.code == 0
+    return " ".join(capsys.readouterr().out.split())
+
+
+@pytest.mark.parametrize(
+    "description", ["%(prog)s counts", "%(prog) at 100%", "50% of %(prog)", "%", "100% up"]
+)
+def test_help_shows_a_description_with_percent_signs_as_written(
+    description: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert description in help_text(description, capsys)
+
+
+def test_help_never_fails_on_a_description() -> None:
+    for size in (1, 2, 3):
+        for words in itertools.product(HELP_FRAGMENTS, repeat=size):
+            description = " ".join(words)
+            spec = ServiceSpec("demo-svc", "demo_svc_pkg", description)
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), pytest.raises(SystemExit) as info:
+                main(spec, no_api, ["--help"])
+            assert info.value.code == 0, description
+            assert description in " ".join(out.getvalue().split()), description

@@ -303,10 +303,11 @@ def run_push(
     config_dir: str | None,
 ) -> None:
     from avion_workspace.config import load_platform
-    from avion_workspace.deploy.publish import push_charts
+    from avion_workspace.deploy.publish import check_push_options, push_charts
 
     root = find_root()
     platform = load_platform(resolve_config_dir(config_dir), "local")
+    check_push_options(platform, repository, version)  # before anything can print them
     helm = str(require_tool(root, "helm"))
     for pushed in push_charts(
         root,

@@ -7,11 +7,14 @@ pushed package is exactly what was checked.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote, unquote
 
+from avion_workspace.boundary import MASK, register_secret
 from avion_workspace.config.model import Platform
 from avion_workspace.deploy.lint import LintTarget, staged_chart
 from avion_workspace.errors import AvionError
@@ -30,15 +33,85 @@ class PushedChart:
     digest: str
 
 
+# Semantic Versioning 2.0.0, the versions helm accepts for a chart (https://semver.org).
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
+    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
+)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _userinfo(url: str) -> tuple[int, int] | None:
+    """Where ``url``'s user information (``user:password`` before ``@``) is, if it has any."""
+    match = _SCHEME.match(url)
+    start = match.end() if match else 0
+    end = len(url)
+    for sep in "/?#":
+        found = url.find(sep, start)
+        if found != -1:
+            end = min(end, found)
+    at = url.rfind("@", start, end)
+    return (start, at) if at != -1 else None
+
+
+def shown_repository(url: str) -> str:
+    """``url`` as it may be printed: any user information (``user:password@``) masked."""
+    span = _userinfo(url)
+    return url if span is None else url[: span[0]] + MASK + url[span[1] :]
+
+
+def _register_userinfo(url: str) -> None:
+    """Mask ``url``'s user information in everything the task boundary prints from now on."""
+    span = _userinfo(url)
+    if span is None:
+        return
+    userinfo = url[span[0] : span[1]]
+    for secret in (userinfo, userinfo.partition(":")[2]):
+        for variant in (secret, unquote(secret), quote(secret, safe="")):
+            register_secret(variant)
+
+
+def check_push_options(platform: Platform, repository: str | None, version: str | None) -> str:
+    """The OCI repository to push to, after refusing what helm must never see.
+
+    A repository carrying credentials (``oci://user:password@host``) is refused, masked: the
+    registry login is ``helm registry login``'s job. A version must be SemVer 2 (helm's rule),
+    which also keeps a value such as ``--debug`` from reaching helm as a flag.
+    """
+    option = "--repository" if repository is not None else "ci.chart_repository"
+    target = repository if repository is not None else platform.ci.chart_repository
+    _register_userinfo(target)
+    shown = shown_repository(target)
+    if not target.startswith("oci://"):
+        raise ChartPushFailed(
+            f"{option} {shown} is not an OCI repository", hint="use oci://host/path"
+        )
+    if shown != target:
+        host = shown.removeprefix(f"oci://{MASK}@").split("/", 1)[0]
+        raise ChartPushFailed(
+            f"{option} {shown} carries credentials (masked here)",
+            hint=f"log in once with `helm registry login {host}` and give the repository "
+            "without user and password",
+        )
+    if version is not None and not SEMVER.fullmatch(version):
+        raise ChartPushFailed(
+            f"--version {version!r} is not a semantic version",
+            hint="give MAJOR.MINOR.PATCH, e.g. 1.2.3 or 1.2.3-rc.1 (semver.org)",
+        )
+    return target
+
+
 def package_argv(helm: str, chart_dir: Path, destination: Path, version: str | None) -> list[str]:
-    argv = [helm, "package", str(chart_dir), "--destination", str(destination)]
+    argv = [helm, "package", f"--destination={destination}"]
     if version:
-        argv += ["--version", version, "--app-version", version]
-    return argv
+        argv += [f"--version={version}", f"--app-version={version}"]
+    return [*argv, "--", str(chart_dir)]
 
 
 def push_argv(helm: str, package: Path, repository: str, *, plain_http: bool) -> list[str]:
-    return [helm, "push", str(package), repository, *(["--plain-http"] if plain_http else [])]
+    flags = ["--plain-http"] if plain_http else []
+    return [helm, "push", *flags, "--", str(package), repository]
 
 
 def _digest(output: str) -> str:
@@ -60,9 +133,7 @@ def push_charts(
     charts: Sequence[str] | None = None,
 ) -> list[PushedChart]:
     """Package and push each service chart; stops at the first failure, naming what was pushed."""
-    target_repo = repository or platform.ci.chart_repository
-    if not target_repo.startswith("oci://"):
-        raise ChartPushFailed(f"{target_repo} is not an OCI repository", hint="use oci://host/path")
+    target_repo = check_push_options(platform, repository, version)
     names = list(charts or platform.services)
     unknown = [n for n in names if n not in platform.services]
     if unknown:
@@ -84,7 +155,8 @@ def push_charts(
             if done.returncode != 0:
                 already = ", ".join(p.chart for p in pushed) or "none"
                 raise ChartPushFailed(
-                    f"helm push {name} to {target_repo} failed:\n{done.stderr.strip()}",
+                    f"helm push {name} to {shown_repository(target_repo)} failed:\n"
+                    f"{done.stderr.strip()}",
                     hint=f"log in first (helm registry login); already pushed: {already}",
                 )
             chart_version = packages[0].stem.removeprefix(f"{name}-")

@@ -17,13 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from avion_workspace.ci.kubeconfig import context_name as ci_context_name
 from avion_workspace.config.model import Platform
-from avion_workspace.errors import AvionError
+from avion_workspace.errors import AvionError, ConfigError, Location, Problem
 
 EXEC_TIMEOUT = 5.0
+MAX_KUBECONFIG_BYTES = 8 * 1024 * 1024  # many clusters with inline certificates
 KUBECTL_GUIDE = "docs/kubectl.md"
 
 
@@ -93,19 +92,78 @@ class Kubeconfig:
         return os.pathsep.join(str(p) for p in self.paths)
 
 
+# Messages of the safe loader that never quote the file (others are replaced, see _redacted).
+_CONTENT_FREE = (
+    "character U+",
+    "nested more than",
+    "more than ",
+    "the document expands",
+    "merge keys",
+    "file is not valid UTF-8",
+    "expected a mapping at the top",
+)
+
+
+def _redacted(problem: Problem) -> Problem:
+    """``problem`` with its location and nothing of the file's text (tokens, passwords...)."""
+    message = problem.message
+    if message.startswith("YAML"):
+        message = "YAML syntax error"
+    elif message.startswith("mapping key"):
+        message = "a mapping key is not a string"
+    elif message.startswith("duplicate key"):
+        message = "a duplicate key"
+    elif message.startswith("tag "):
+        message = "a YAML tag is not allowed"
+    elif not message.startswith(_CONTENT_FREE):
+        message = "cannot be read"
+    return Problem(message, problem.location, hint=problem.hint)
+
+
+def _read_kubeconfig(path: Path) -> dict[str, Any]:
+    """One kubeconfig file, bounded like the configuration (size, depth, aliases).
+
+    Errors are located (file:line:col) and never quote the file: a kubeconfig holds tokens.
+    """
+    from avion_workspace.config.loader import load_text
+    from avion_workspace.pathpolicy import UnreadableFile, read_regular
+
+    try:
+        raw = read_regular(path, limit=MAX_KUBECONFIG_BYTES, source=str(path))
+    except UnreadableFile as exc:
+        raise KubeconfigError(f"kubeconfig: {exc.message}", hint=exc.hint) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise _invalid([Problem("file is not valid UTF-8", Location(str(path), line))]) from None
+    try:
+        return load_text(text, str(path)).data
+    except ConfigError as exc:
+        problems = [_redacted(p) for p in exc.problems if p.message != "the file is empty"]
+        if not problems:
+            return {}
+        raise _invalid(problems) from None
+
+
+def _invalid(problems: Sequence[Problem]) -> KubeconfigError:
+    first = problems[0]
+    return KubeconfigError(
+        f"invalid kubeconfig {first.location}: {first.message}",
+        hint=first.hint
+        or "fix the YAML at the line and column shown (its text is not printed: it holds tokens)",
+        problems=problems[1:],
+    )
+
+
 def load_kubeconfig(paths: Sequence[Path]) -> Kubeconfig:
     contexts: dict[str, dict[str, Any]] = {}
     clusters: dict[str, dict[str, Any]] = {}
     users: dict[str, dict[str, Any]] = {}
     for path in paths:
-        if not path.is_file():
+        if not path.exists():  # kubectl skips missing files too; a folder or FIFO is an error
             continue
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise KubeconfigError(f"cannot read kubeconfig {path}: {exc}") from None
-        if not isinstance(data, dict):
-            raise KubeconfigError(f"kubeconfig {path} is not a mapping")
+        data = _read_kubeconfig(path)
         for target, key in ((contexts, "contexts"), (clusters, "clusters"), (users, "users")):
             for name, item in _named(data.get(key)).items():
                 target.setdefault(name, item)
@@ -121,10 +179,12 @@ def _pem(section: Mapping[str, Any], data_key: str, file_key: str, base: Path) -
     if isinstance(section.get(file_key), str):
         path = Path(section[file_key]).expanduser()
         path = path if path.is_absolute() else base / path
+        from avion_workspace.pathpolicy import UnreadableFile, read_regular
+
         try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise KubeconfigError(f"cannot read {file_key} {path}: {exc.strerror}") from None
+            return read_regular(path, limit=MAX_KUBECONFIG_BYTES, source=str(path))
+        except UnreadableFile as exc:
+            raise KubeconfigError(f"{file_key}: {exc.message}", hint=exc.hint) from None
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import stat
 import typing
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -198,8 +199,8 @@ class _Loader:
         secret = _is_secret(spec, declared)
         try:
             raw = self._raw(env, secret)
-        except OSError as exc:
-            return self._problem(env, f"cannot read secret file: {exc}")
+        except _UnreadableSecret as exc:
+            return self._problem(env, str(exc))
         if raw is None:
             default = _default_of(field)
             if default is _MISSING:
@@ -219,24 +220,62 @@ class _Loader:
         return value
 
     def _raw(self, env: str, secret: bool) -> str | None:
+        file_var = f"{env}_FILE"
+        if secret and env in self.env and file_var in self.env:
+            raise _UnreadableSecret(f"both {env} and {file_var} are set; set only one of them")
         if env in self.env:
             return self.env[env]
         if not secret:
             return None
-        file_var = f"{env}_FILE"
         if file_var in self.env:
-            return _read_secret(Path(self.env[file_var]))
+            return _read_secret(Path(self.env[file_var]), f"{file_var}={self.env[file_var]}")
         candidate = self.secrets_dir / env.lower()
-        return _read_secret(candidate) if candidate.is_file() else None
+        return _read_secret(candidate, f"secret file {candidate}") if candidate.is_file() else None
 
     def _problem(self, env: str, message: str) -> Any:
         self.problems.append(SettingProblem(env, message))
         return _MISSING
 
 
-def _read_secret(path: Path) -> str:
+MAX_SECRET_BYTES = 64 * 1024
+"""The largest secret file read (a key or certificate chain fits; ``/dev/zero`` does not)."""
+
+
+class _UnreadableSecret(Exception):
+    """A secret that cannot be used; the message names the file, never its content."""
+
+
+def _read_secret(path: Path, named: str) -> str:
+    """The text of the regular file ``path`` (``named`` in messages), never blocking.
+
+    At most :data:`MAX_SECRET_BYTES`. A FIFO, device or folder is refused before it is read; the bytes actually read are
+    counted; a file that is not UTF-8 is refused without repeating it.
+    """
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as exc:
+        raise _UnreadableSecret(f"cannot read {named}: {exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise _UnreadableSecret(f"cannot read {named}: not a regular file")
+        data = b""
+        while chunk := os.read(fd, MAX_SECRET_BYTES + 1 - len(data)):
+            data += chunk
+            if len(data) > MAX_SECRET_BYTES:
+                raise _UnreadableSecret(
+                    f"cannot read {named}: larger than the {MAX_SECRET_BYTES} bytes allowed"
+                )
+    except OSError as exc:
+        raise _UnreadableSecret(f"cannot read {named}: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _UnreadableSecret(f"{named} is not valid UTF-8 (its content is not shown)") from None
     # Files written by editors and `echo` end in a newline that is not part of the secret.
-    return path.read_text(encoding="utf-8").rstrip("\r\n")
+    return text.rstrip("\r\n")
 
 
 def _run(check: Check, value: Any) -> str | None:

@@ -63,6 +63,7 @@ from avion_migrate.store import (
 T = TypeVar("T")
 
 DEFAULT_LOCK_TIMEOUT = 300.0  # goose's session locker default: 60 tries, 5 s apart
+CONNECTION_HINT = "is the database running (inv setup starts the local stack)? check --dsn"
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ class Target:
     name: str
     directory: Path
     dsn: str | None
+    # What the caller can change when the database cannot be reached (its option or settings).
+    connection_hint: str = CONNECTION_HINT
 
 
 class Command(enum.Enum):
@@ -164,7 +167,9 @@ def _without_password(text: str, dsn: str) -> str:
 
 
 @contextmanager
-def connect(dsn: str, *, read_only: bool = False) -> Iterator[Connection]:
+def connect(
+    dsn: str, *, read_only: bool = False, hint: str = CONNECTION_HINT
+) -> Iterator[Connection]:
     try:
         conn = psycopg.connect(
             dsn, autocommit=True, connect_timeout=10, application_name="avion-migrate"
@@ -173,7 +178,7 @@ def connect(dsn: str, *, read_only: bool = False) -> Iterator[Connection]:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DatabaseUnavailable(
             f"cannot connect to {describe_dsn(dsn)}: {_without_password(reason, dsn)}",
-            hint="is the database running (inv setup starts the local stack)? check --dsn",
+            hint=hint,
         ) from None
     try:
         if read_only:
@@ -507,7 +512,10 @@ def migrate(
     sources = collect_sources(target.directory)
     dsn = _require_dsn(target)
     if opts.dry_run:
-        with _database_errors(target), connect(dsn, read_only=True) as conn:
+        with (
+            _database_errors(target),
+            connect(dsn, read_only=True, hint=target.connection_hint) as conn,
+        ):
             state, checksums = PostgresStore(conn).snapshot()
             steps = _plan(command, sources, state, version, opts)
             loaded = _load(steps, opts.env)
@@ -522,7 +530,7 @@ def migrate(
             dry_run=True,
             edited=edited,
         )
-    with _database_errors(target), connect(dsn) as conn:
+    with _database_errors(target), connect(dsn, hint=target.connection_hint) as conn:
         if opts.lock:
             acquire_lock(conn, timeout=opts.lock_timeout)
         try:
@@ -586,7 +594,10 @@ def _migrate_locked(
 def status(target: Target) -> StatusReport:
     """Each file's state; read-only (unlike goose, it never creates the version table)."""
     sources = collect_sources(target.directory)
-    with _database_errors(target), connect(_require_dsn(target), read_only=True) as conn:
+    with (
+        _database_errors(target),
+        connect(_require_dsn(target), read_only=True, hint=target.connection_hint) as conn,
+    ):
         state, checksums = PostgresStore(conn).snapshot()
     applied = state.applied()
     db_max = state.max_version()
@@ -618,7 +629,10 @@ def status(target: Target) -> StatusReport:
 
 def current_version(target: Target) -> int:
     """The database's version (0 when goose's table does not exist yet); read-only."""
-    with _database_errors(target), connect(_require_dsn(target), read_only=True) as conn:
+    with (
+        _database_errors(target),
+        connect(_require_dsn(target), read_only=True, hint=target.connection_hint) as conn,
+    ):
         return PostgresStore(conn).state().current_version()
 
 

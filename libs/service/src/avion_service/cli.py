@@ -32,7 +32,7 @@ _WILDCARDS = ("", "0.0.0.0", "::")  # noqa: S104 - names of "every interface", n
 def main(spec: ServiceSpec, register: Register, argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` (default: the command line) and run the command; returns the exit status."""
     parser = argparse.ArgumentParser(
-        prog=f"python -m {spec.package}", description=spec.description or None
+        prog=f"python -m {spec.package}", description=_argparse_text(spec.description) or None
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     commands.add_parser("serve", help="run the service until SIGTERM")
@@ -53,6 +53,11 @@ def main(spec: ServiceSpec, register: Register, argv: Sequence[str] | None = Non
     except SettingsError as exc:
         print(f"{spec.name}: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+
+
+def _argparse_text(text: str) -> str:
+    """``text`` shown as written by argparse, which %-formats help text naming ``%(prog)``."""
+    return text.replace("%", "%%") if "%(prog)" in text else text
 
 
 def _serve(spec: ServiceSpec, register: Register) -> int:
@@ -98,7 +103,11 @@ def migrate(spec: ServiceSpec) -> int:
         return 0
     database: config.DatabaseSettings = config.load_part(spec, "database")
     target = Target(
-        spec.name, database.migrations_dir, database.conninfo(application_name=spec.name)
+        spec.name,
+        database.migrations_dir,
+        database.conninfo(application_name=spec.name),
+        connection_hint=f"is the database running and reachable? check the "
+        f"{spec.env_prefix}DATABASE_* settings (`python -m {spec.package} settings` lists them)",
     )
     try:
         result = run(target, Command.UP)

@@ -1,0 +1,145 @@
+"""A broken kubeconfig is a located error that never quotes the file: it holds credentials."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from avion_workspace.k8s.kubeconfig import KubeconfigError, load_kubeconfig, resolve_context
+from tests.support import ROOT
+from tests.unit.k8s.conftest import write_kubeconfig
+
+SECRET = "s3cr3t-Tok3n-9f2c"  # pragma: allowlist secret
+
+# Each broken kubeconfig, and where (line:column) its problem is.
+BROKEN = {
+    "syntax": (f"users:\n- name: u\n  user:\n    token: {SECRET}: x\n", "4:29"),
+    "duplicate key": (f"users: []\n{SECRET}: 1\n{SECRET}: 2\n", "3:1"),
+    "key not a string": (f"users:\n  [{SECRET}]: 1\n", "2:3"),
+    "tag": (f"users: !{SECRET} x\n", "1:8"),
+    "undefined alias": (f"users: *{SECRET}\n", "1:8"),
+    "bad escape": (f'token: "{SECRET}\\q"\n', "1:27"),
+}
+
+
+def shown(error: KubeconfigError) -> str:
+    return error.render() + (error.hint or "")
+
+
+@pytest.mark.parametrize("name", sorted(BROKEN))
+def test_a_yaml_error_is_located_without_the_files_text(name: str, tmp_path: Path) -> None:
+    text, where = BROKEN[name]
+    path = tmp_path / "config"
+    path.write_text(text)
+    with pytest.raises(KubeconfigError) as info:
+        load_kubeconfig([path])
+    assert info.value.message.startswith(f"invalid kubeconfig {path}:{where}: ")
+    assert SECRET not in shown(info.value)
+    assert "s3cr3t" not in shown(info.value)
+
+
+def test_a_deeply_nested_kubeconfig_is_bounded(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text("users: " + "[" * 5000 + "]" * 5000 + "\n")
+    with pytest.raises(KubeconfigError) as info:
+        load_kubeconfig([path])
+    assert info.value.message == f"invalid kubeconfig {path}:1:71: nested more than 64 levels deep"
+
+
+def test_not_utf8_is_located(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_bytes(b"users: []\ntoken: \xff" + SECRET.encode() + b"\n")
+    with pytest.raises(KubeconfigError) as info:
+        load_kubeconfig([path])
+    assert info.value.message == f"invalid kubeconfig {path}:2: file is not valid UTF-8"
+    assert SECRET not in shown(info.value)
+
+
+def test_a_fifo_or_folder_is_refused_without_blocking(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    with pytest.raises(KubeconfigError) as info:
+        load_kubeconfig([fifo])
+    assert info.value.message == f"kubeconfig: cannot read {fifo}: it is a FIFO, not a regular file"
+    with pytest.raises(KubeconfigError) as info:
+        load_kubeconfig([tmp_path])
+    assert "not a regular file" in info.value.message
+
+
+def test_a_certificate_file_that_is_a_fifo_is_refused(tmp_path: Path) -> None:
+    fifo = tmp_path / "ca.crt"
+    os.mkfifo(fifo)
+    config = tmp_path / "config"
+    config.write_text(
+        "clusters:\n- name: c\n  cluster: {server: 'https://h', certificate-authority: ca.crt}\n"
+        "contexts:\n- name: x\n  context: {cluster: c, user: u}\n"
+    )
+    with pytest.raises(KubeconfigError) as info:
+        resolve_context(load_kubeconfig([config]), "x")
+    assert "it is a FIFO, not a regular file" in info.value.message
+
+
+@pytest.mark.parametrize("text", ["", "# nothing yet\n"])
+def test_an_empty_kubeconfig_has_no_contexts(text: str, tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(text)
+    assert dict(load_kubeconfig([path]).contexts) == {}
+
+
+def test_a_valid_kubeconfig_still_loads(tmp_path: Path) -> None:
+    path = write_kubeconfig(tmp_path / "config", "avion-staging", "https://127.0.0.1:1")
+    access = resolve_context(load_kubeconfig([path]), "avion-staging")
+    assert access.server == "https://127.0.0.1:1"
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    lines=st.lists(
+        st.sampled_from(
+            [f"token: {SECRET}", f"{SECRET}:", f"- {SECRET}", f"[{SECRET}", f"{{{SECRET}: ["]
+            + [f"{c}{SECRET}" for c in "!&*%@`|>'\"\t"]
+            + ["users:", "  user:", "- name: u", "    a: b"]
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_no_error_ever_quotes_the_file(lines: list[str]) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "config"
+        path.write_text("\n".join(lines) + "\n")
+        error: KubeconfigError | None = None
+        try:
+            load_kubeconfig([path])
+        except KubeconfigError as exc:
+            error = exc
+        assert error is None or "s3cr3t" not in shown(error)
+
+
+def test_the_task_exits_1_and_prints_no_secret(tmp_path: Path) -> None:
+    path = tmp_path / "config"
+    path.write_text(BROKEN["syntax"][0])
+    for extra in ((), ("--json",)):
+        result = subprocess.run(
+            [sys.executable, "-m", "invoke", "k8s.check", "--env", "staging", *extra],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            env={**os.environ, "KUBECONFIG": str(path), "NO_COLOR": "1"},
+        )
+        assert result.returncode == 1, result.stderr
+        assert f"error: invalid kubeconfig {path}:4:29: YAML syntax error" in result.stderr
+        assert "Traceback" not in result.stderr
+        assert SECRET not in result.stdout + result.stderr
+        if extra:
+            assert json.loads(result.stdout)["error"].startswith("invalid kubeconfig")
