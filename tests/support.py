@@ -45,3 +45,20 @@ def require_program(name: str, how: str) -> str:
     if path is None:
         unavailable(f"{name} is not installed: {how}")
     return path
+
+
+def copy_team_files(target: Path) -> None:
+    """Copy every service's team files (its package, api.py, tests, ...) into a workspace copy.
+
+    ``inv render`` refuses a service in config whose team files are missing (it names
+    ``inv service.new``), so a copy made of config and generated files needs them too.
+    """
+    from avion_workspace.config import load_platform
+    from avion_workspace.render.services import team_files
+
+    platform = load_platform(ROOT / "config")
+    for service in platform.services.values():
+        for relative in team_files(platform, service):
+            if (ROOT / relative).is_file():
+                (target / relative).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / relative, target / relative)

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import copy_team_files
+
 ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -38,6 +40,7 @@ def workspace(tmp_path: Path) -> Path:
         (target / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, target / path)
     shutil.copy(manifest, target)
+    copy_team_files(target)
     return target
 
 

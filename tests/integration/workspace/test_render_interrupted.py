@@ -28,6 +28,7 @@ import pytest
 import yaml
 
 from avion_workspace.render.writer import MANIFEST, TEMP_SUFFIX
+from tests.support import copy_team_files
 
 pytestmark = pytest.mark.integration
 
@@ -114,6 +115,7 @@ def test_kill_9_at_any_point_leaves_a_consistent_tree_and_a_plain_rerun_finishes
     ws = tmp_path / "ws"
     ws.mkdir()
     shutil.copy(ROOT / "tasks.py", ws)
+    copy_team_files(ws)
     (ws / ".gitignore").write_bytes((ROOT / ".gitignore").read_bytes())
     subprocess.run(["git", "init", "-q", str(ws)], check=True)
     renders: list[dict[str, bytes | None]] = []
