@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
 import sysconfig
 import time
@@ -32,10 +31,10 @@ PIPELINE = Path("workflows") / "pipeline.yaml"
 def _installed() -> list[str]:
     """The installed distributions by name and version (a dependency upgrade changes output)."""
     try:
-        names = os.listdir(sysconfig.get_paths()["purelib"])
+        entries = list(Path(sysconfig.get_paths()["purelib"]).iterdir())
     except OSError:
         return []
-    return sorted(name for name in names if name.endswith(".dist-info"))
+    return sorted(entry.name for entry in entries if entry.name.endswith(".dist-info"))
 
 
 def render_fingerprint(root: Path, config_dir: Path) -> str:
@@ -50,7 +49,7 @@ def render_fingerprint(root: Path, config_dir: Path) -> str:
         p for p in Path(avion_workspace.__file__).parent.rglob("*") if "__pycache__" not in p.parts
     )
     libraries = (p for p in root.glob("libs/*/src/**/*") if "__pycache__" not in p.parts)
-    paths = sorted(config_dir.rglob("*")) + [root / PIPELINE] + sorted(engine) + sorted(libraries)
+    paths = [*sorted(config_dir.rglob("*")), root / PIPELINE, *sorted(engine), *sorted(libraries)]
     manifest = root / MANIFEST
     try:
         outputs = json.loads(manifest.read_text(encoding="utf-8"))["files"]

@@ -170,7 +170,7 @@ def _write_cache(cache: Path, slot: str, digest: str, effective: dict[str, Any])
     temporary = cache.with_name(f"{cache.name}.{os.getpid()}.avion-tmp")
     with contextlib.suppress(OSError):
         temporary.write_text(json.dumps(entries), encoding="utf-8")
-        os.replace(temporary, cache)
+        temporary.replace(cache)
     with contextlib.suppress(OSError):
         temporary.unlink(missing_ok=True)
 
