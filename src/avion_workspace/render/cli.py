@@ -13,12 +13,15 @@ def run_render(config_dir: str | None, *, check: bool, force: bool) -> None:
 
     root = find_root()
     cdir = resolve_config_dir(config_dir)
-    if check and render_is_current(root, cdir):
+    if not force and render_is_current(root, cdir):
         # Nothing a render reads or writes changed since the last render or passing check
         # (setup.render_fingerprint): the plan would compare equal, so it is not built.
         _require_team_files(root, cdir)
         files = json.loads((root / MANIFEST).read_text(encoding="utf-8"))["files"]
-        print(f"render check OK: {len(files)} generated files are current")
+        if check:
+            print(f"render check OK: {len(files)} generated files are current")
+        else:
+            print(f"nothing to do: {len(files)} generated files are current")
         return
     from avion_workspace.render import plan_for
     from avion_workspace.render.writer import apply_plan, check_plan
