@@ -44,7 +44,8 @@ def test_a_passing_check_lets_the_next_one_skip_the_plan(
     run_render(None, check=True, force=False)
     run_render(None, check=False, force=False)
     out = capsys.readouterr().out.splitlines()
-    assert out[-2].startswith("render check OK: ") and out[-2] == out[-3]
+    assert out[-2].startswith("render check OK: ")
+    assert out[-2] == out[-3]
     assert out[-1].startswith("nothing to do: ")
 
 
