@@ -32,7 +32,8 @@ def workspace(base: Path, count: int) -> tuple[Path, Path]:
     """A workspace under ``base`` whose config declares ``count`` services."""
     root = base / f"ws{count}"
     config = root / "config"
-    shutil.copytree(ROOT / "config", config)
+    # this machine's override names this machine's services: not part of the benchmark
+    shutil.copytree(ROOT / "config", config, ignore=shutil.ignore_patterns("local.override.yaml"))
     shutil.copy(ROOT / "tasks.py", root / "tasks.py")
     data = yaml.safe_load((config / "platform.yaml").read_text())
     data["postgres"]["databases"] = {}
@@ -52,6 +53,12 @@ def workspace(base: Path, count: int) -> tuple[Path, Path]:
         text = yaml.safe_load(overlay.read_text()) or {}
         text.pop("services", None)  # the real overlays name real services
         overlay.write_text(yaml.safe_dump(text, sort_keys=False))
+    # the team's files `inv service.new` would create, which `inv render` requires
+    for index in range(count):
+        package = root / "services" / f"svc-{index:03d}" / "src" / f"avion_svc_{index:03d}"
+        package.mkdir(parents=True)
+        (package / "__init__.py").write_text("")
+        (package / "api.py").write_text("")
     render(root, config)
     return root, config
 
