@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
+import sysconfig
 import time
 from pathlib import Path
 
@@ -22,16 +24,32 @@ RENDER_STAMP = Path(".avion") / "render.stamp"
 MANIFEST = ".render-manifest.json"
 
 
-def render_fingerprint(root: Path, config_dir: Path) -> str:
-    """A digest of everything a render reads (config, the engine and its templates) and writes.
+# Inputs of a render outside config/ and the engine: the CI pipeline definition.
+PIPELINE = Path("workflows") / "pipeline.yaml"
 
-    Equal digests mean a render would change nothing, so a warm ``inv setup`` skips it. Any
-    edit, of config, of the engine or of a generated file, changes a size or an mtime.
+
+def _installed() -> list[str]:
+    """The installed distributions by name and version (a dependency upgrade changes output)."""
+    try:
+        entries = list(Path(sysconfig.get_paths()["purelib"]).iterdir())
+    except OSError:
+        return []
+    return sorted(entry.name for entry in entries if entry.name.endswith(".dist-info"))
+
+
+def render_fingerprint(root: Path, config_dir: Path) -> str:
+    """A digest of everything a render reads (config, the pipeline definition, the engine, its
+    templates and libraries, the installed dependencies) and writes.
+
+    Equal digests mean a render would change nothing, so a warm ``inv setup`` skips it and
+    ``inv render --check`` passes without building the plan. Any edit, of config, of the engine
+    or of a generated file, changes a size or an mtime.
     """
     engine = (
         p for p in Path(avion_workspace.__file__).parent.rglob("*") if "__pycache__" not in p.parts
     )
-    paths = sorted(config_dir.rglob("*")) + sorted(engine)
+    libraries = (p for p in root.glob("libs/*/src/**/*") if "__pycache__" not in p.parts)
+    paths = [*sorted(config_dir.rglob("*")), root / PIPELINE, *sorted(engine), *sorted(libraries)]
     manifest = root / MANIFEST
     try:
         outputs = json.loads(manifest.read_text(encoding="utf-8"))["files"]
@@ -39,6 +57,7 @@ def render_fingerprint(root: Path, config_dir: Path) -> str:
         return ""  # no manifest yet: always render
     paths += [manifest, *(root / rel for rel in sorted(outputs))]
     digest = hashlib.sha256()
+    digest.update(f"{sys.version}\0{' '.join(_installed())}\n".encode())
     for path in paths:
         try:
             info = path.stat()
@@ -50,15 +69,31 @@ def render_fingerprint(root: Path, config_dir: Path) -> str:
     return digest.hexdigest()
 
 
+def render_is_current(root: Path, config_dir: Path) -> bool:
+    """True when the stamp of the last render (or passing check) matches what is on disk now."""
+    current = render_fingerprint(root, config_dir)
+    try:
+        return bool(current) and (root / RENDER_STAMP).read_text(encoding="ascii") == current
+    except OSError:
+        return False
+
+
+def write_render_stamp(root: Path, config_dir: Path) -> None:
+    """Record that the generated files on disk are exactly the render of the current inputs.
+
+    Only where the workspace keeps its local state (``.avion/``, made by ``inv setup``), so a
+    render or check in a bare checkout or a test copy leaves nothing behind.
+    """
+    stamp = root / RENDER_STAMP
+    if stamp.parent.is_dir():
+        stamp.write_text(render_fingerprint(root, config_dir), encoding="ascii")
+
+
 def render_if_changed(root: Path, config_dir: Path) -> str:
     """Render unless nothing changed since the last render; returns the line to print."""
     stamp = root / RENDER_STAMP
-    before = render_fingerprint(root, config_dir)
-    try:
-        if before and stamp.read_text(encoding="ascii") == before:
-            return "render OK: nothing changed since the last render"
-    except OSError:
-        pass
+    if render_is_current(root, config_dir):
+        return "render OK: nothing changed since the last render"
     # Imported only when a render is due: the renderer and its templates are the larger part
     # of a warm setup's start-up (benchmarks/setup.sh).
     from avion_workspace.render import plan_for

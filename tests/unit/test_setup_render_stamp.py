@@ -6,7 +6,14 @@ import json
 import os
 from pathlib import Path
 
-from avion_workspace.setup import RENDER_STAMP, render_fingerprint, render_if_changed
+from avion_workspace.setup import (
+    PIPELINE,
+    RENDER_STAMP,
+    render_fingerprint,
+    render_if_changed,
+    render_is_current,
+    write_render_stamp,
+)
 
 
 def workspace(tmp_path: Path) -> tuple[Path, Path]:
@@ -47,3 +54,31 @@ def test_a_matching_stamp_skips_the_render(tmp_path: Path) -> None:
     (root / RENDER_STAMP).parent.mkdir()
     (root / RENDER_STAMP).write_text(render_fingerprint(root, config))
     assert render_if_changed(root, config) == "render OK: nothing changed since the last render"
+
+
+def test_the_pipeline_definition_and_the_libraries_are_render_inputs(tmp_path: Path) -> None:
+    root, config = workspace(tmp_path)
+    pipeline = root / PIPELINE
+    pipeline.parent.mkdir()
+    pipeline.write_text("stages: []\n")
+    library = root / "libs" / "x" / "src" / "x" / "__init__.py"
+    library.parent.mkdir(parents=True)
+    library.write_text("")
+    first = render_fingerprint(root, config)
+    later(pipeline)
+    second = render_fingerprint(root, config)
+    assert second != first
+    later(library)
+    assert render_fingerprint(root, config) not in (first, second)
+
+
+def test_the_stamp_is_written_only_where_local_state_lives(tmp_path: Path) -> None:
+    root, config = workspace(tmp_path)
+    write_render_stamp(root, config)
+    assert not (root / RENDER_STAMP).exists()  # a bare checkout or a test copy stays as it was
+    assert not render_is_current(root, config)
+    (root / RENDER_STAMP).parent.mkdir()
+    write_render_stamp(root, config)
+    assert render_is_current(root, config)
+    later(root / "out.txt")
+    assert not render_is_current(root, config)

@@ -24,7 +24,6 @@ from avion_workspace.infra.lifecycle import (
     recorded_backend,
     require_components,
 )
-from avion_workspace.infra.monitoring import reset_local_monitoring, stop_local_monitoring
 from avion_workspace.infra.stack import (
     COMPONENTS,
     Backend,
@@ -216,6 +215,8 @@ def run_down(config_dir: str | None) -> None:
     ws = Workspace.load(config_dir)
     backend, name = _backend(ws)
     stopped = backend.down()
+    from avion_workspace.infra.monitoring import stop_local_monitoring
+
     if stop_local_monitoring(ws.root):
         stopped.append("prometheus")
     if stopped:
@@ -292,6 +293,8 @@ def run_reset(config_dir: str | None, *, yes: bool) -> None:
         print("nothing deleted")
         return
     # Before the backend's reset, which may delete the state folder holding its pid file.
+    from avion_workspace.infra.monitoring import reset_local_monitoring
+
     monitoring = reset_local_monitoring(ws.root)
     removed = backend.reset() + (["prometheus"] if monitoring else [])
     print("deleted: " + (", ".join(removed) if removed else "nothing (no data)"))

@@ -1,33 +1,66 @@
-"""Rendering: a pure plan of generated files from the model, applied by one writer."""
+"""Rendering: a pure plan of generated files from the model, applied by one writer.
+
+The plan builder and the writer are imported on first use, not with the package: a command
+that finds the stamp of the last render current (``inv render --check``, a warm ``inv setup``)
+never needs them.
+"""
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from avion_workspace.config import load_platforms
-from avion_workspace.render.plan import RenderContext, RenderPlan, build_plan
-from avion_workspace.render.writer import ApplyReport, Comparison, apply_plan, check_plan
+if TYPE_CHECKING:
+    from avion_workspace.render.plan import RenderContext, RenderPlan, build_plan
+    from avion_workspace.render.writer import ApplyReport, Comparison, apply_plan, check_plan
 
 __all__ = [
     "ApplyReport",
     "Comparison",
+    "RenderContext",
     "RenderPlan",
     "apply_plan",
+    "build_plan",
     "check_plan",
     "plan_for",
     "render",
     "render_check",
 ]
 
+_LAZY = {
+    "RenderContext": "plan",
+    "RenderPlan": "plan",
+    "build_plan": "plan",
+    "ApplyReport": "writer",
+    "Comparison": "writer",
+    "apply_plan": "writer",
+    "check_plan": "writer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
 
 def plan_for(config_dir: Path) -> RenderPlan:
     """Validate config and build the full render plan from it."""
+    from avion_workspace.config import load_platforms
+    from avion_workspace.render.plan import RenderContext, build_plan
+
     return build_plan(RenderContext(load_platforms(config_dir)))
 
 
 def render(root: Path, config_dir: Path, *, force: bool = False) -> ApplyReport:
+    from avion_workspace.render.writer import apply_plan
+
     return apply_plan(root, plan_for(config_dir), force=force)
 
 
 def render_check(root: Path, config_dir: Path) -> Comparison:
+    from avion_workspace.render.writer import check_plan
+
     return check_plan(root, plan_for(config_dir))

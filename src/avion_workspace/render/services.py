@@ -63,6 +63,8 @@ DEV_REQUIREMENTS = (
     "pytest-cov>=5,<8",
     "pytest-timeout>=2.3,<3",
     "types-grpcio>=1.0.0.20250318",
+    "types-grpcio-reflection>=1.0.0.20250318",  # the team's tests list services by reflection
+    "types-protobuf>=5",  # the team's generated stubs and well-known types
 )
 # Created once by ``inv service.new`` for the team: template → path below the service folder.
 TEAM_FILES: Mapping[str, str] = {
