@@ -35,8 +35,8 @@ from tests.unit.k8s.conftest import TOKEN, Served, write_kubeconfig
 
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
 def run(platform: Platform, kubeconfig: Path, context: str, timeout: float = 3.0) -> Report:
