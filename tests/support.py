@@ -16,6 +16,14 @@ import pytest
 from avion_workspace.tools import TOOLS, find_tool
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_CONFIG = ROOT / "tests" / "fixtures" / "config"
+
+
+def copy_fixture_config(target: Path) -> Path:
+    """Copy the engine tests' small config (tests/fixtures/config) and the real schema to ``target``."""
+    shutil.copytree(FIXTURE_CONFIG, target)
+    shutil.copytree(ROOT / "config" / "schema", target / "schema")
+    return target
 
 
 def in_ci() -> bool:
