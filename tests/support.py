@@ -6,8 +6,11 @@ skips it elsewhere, saying how to get it. Every test uses :func:`unavailable` fo
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -24,6 +27,14 @@ def copy_fixture_config(target: Path) -> Path:
     shutil.copytree(FIXTURE_CONFIG, target)
     shutil.copytree(ROOT / "config" / "schema", target / "schema")
     return target
+
+
+@functools.cache
+def fixture_config_dir() -> Path:
+    """One copy of the fixture config per test process, for module-level constants."""
+    root = Path(tempfile.mkdtemp(prefix="avion-fixture-"))
+    atexit.register(shutil.rmtree, root, True)
+    return copy_fixture_config(root / "config")
 
 
 def in_ci() -> bool:
