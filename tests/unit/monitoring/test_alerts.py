@@ -24,8 +24,6 @@ from avion_workspace.render.observability import (
 )
 from avion_workspace.render.plan import RenderContext
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture(scope="module")
 def platforms(fixture_config: Path) -> dict[str, Platform]:

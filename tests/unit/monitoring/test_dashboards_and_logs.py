@@ -18,8 +18,6 @@ from avion_workspace.render.observability import (
     loki_datasource,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture(scope="module")
 def platforms(fixture_config: Path) -> dict[str, Platform]:
