@@ -101,7 +101,7 @@ def test_redis_runs_sentinel_with_persistence_and_acl_users(
     assert values["persistentVolume"]["enabled"] is True
     assert values["redis"]["config"]["appendonly"] == "yes"
     assert values["redis"]["config"]["aclfile"] == "/etc/redis-acl/users.acl"
-    assert values["image"]["tag"] == "7-alpine"
+    assert values["image"]["tag"] == f"{platforms['production'].redis.version}-alpine"
 
 
 def test_release_order_and_helmfile_agree(platforms: dict[str, Platform]) -> None:
