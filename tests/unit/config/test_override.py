@@ -10,6 +10,7 @@ from avion_workspace.config import load_platform, load_platforms
 from avion_workspace.config.override import ENV_VAR, OVERRIDE_FILE, host_port_remap
 from avion_workspace.errors import ConfigError
 from avion_workspace.render import plan_for
+from tests.support import copy_fixture_config
 
 OVERRIDE = """\
 postgres:
@@ -17,9 +18,15 @@ postgres:
 object_storage:
   local_console_port: 19001
 services:
-  auth:
-    local_ports: {http: 18101}
+  alpha:
+    local_ports: {http: 18201}
 """
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path) -> Path:
+    """A private copy of the fixture config (the override is an engine rule, not a live fact)."""
+    return copy_fixture_config(tmp_path / "config")
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +39,8 @@ def test_the_local_environment_includes_the_override(config_copy: Path) -> None:
     local = load_platform(config_copy, "local")
     assert local.postgres.local_port == 55432
     assert local.object_storage.local_console_port == 19001
-    assert local.services["auth"].local_http_port == 18101
-    assert local.services["auth"].local_grpc_port == 9101  # merged, not replaced
+    assert local.services["alpha"].local_http_port == 18201
+    assert local.services["alpha"].local_grpc_port == 9201  # merged, not replaced
 
 
 def test_rendering_never_sees_the_override(config_copy: Path) -> None:
@@ -80,4 +87,4 @@ def test_the_environment_variable_names_another_file(
 def test_the_docker_backend_moves_the_published_ports(config_copy: Path) -> None:
     assert host_port_remap(config_copy) == {}
     (config_copy / OVERRIDE_FILE).write_text(OVERRIDE)
-    assert host_port_remap(config_copy) == {5432: 55432, 9001: 19001, 8101: 18101}
+    assert host_port_remap(config_copy) == {5432: 55432, 9001: 19001, 8201: 18201}
