@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from tests.support import ROOT
+from tests.support import ROOT, copy_fixture_config
 
 # No deadlines anywhere: the machine is shared and timing is never what a property asserts.
 settings.register_profile("avion", deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -27,9 +26,6 @@ def workspace_root() -> Path:
     return ROOT
 
 
-FIXTURE_CONFIG = ROOT / "tests" / "fixtures" / "config"
-
-
 @pytest.fixture(scope="session")
 def fixture_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A small config for engine tests (three services, one per shape), with the real schema.
@@ -37,7 +33,4 @@ def fixture_config(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Engine tests use it instead of the live config/, so that adding a service or changing an
     image tag there changes no test; tests/unit/render/test_real_config.py renders the real one.
     """
-    target = tmp_path_factory.mktemp("fixture") / "config"
-    shutil.copytree(FIXTURE_CONFIG, target)
-    shutil.copytree(ROOT / "config" / "schema", target / "schema")
-    return target
+    return copy_fixture_config(tmp_path_factory.mktemp("fixture") / "config")

@@ -6,8 +6,11 @@ skips it elsewhere, saying how to get it. Every test uses :func:`unavailable` fo
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import NoReturn
 
@@ -16,6 +19,22 @@ import pytest
 from avion_workspace.tools import TOOLS, find_tool
 
 ROOT = Path(__file__).resolve().parent.parent
+FIXTURE_CONFIG = ROOT / "tests" / "fixtures" / "config"
+
+
+def copy_fixture_config(target: Path) -> Path:
+    """Copy the engine tests' small config (tests/fixtures/config) and the real schema to ``target``."""
+    shutil.copytree(FIXTURE_CONFIG, target)
+    shutil.copytree(ROOT / "config" / "schema", target / "schema")
+    return target
+
+
+@functools.cache
+def fixture_config_dir() -> Path:
+    """One copy of the fixture config per test process, for module-level constants."""
+    root = Path(tempfile.mkdtemp(prefix="avion-fixture-"))
+    atexit.register(shutil.rmtree, root, True)
+    return copy_fixture_config(root / "config")
 
 
 def in_ci() -> bool:

@@ -29,10 +29,12 @@ from avion_workspace.config.merge import merge_documents
 from avion_workspace.config.validate import load_config
 from avion_workspace.render.plan import GeneratedFile, RenderPlan
 from avion_workspace.render.writer import MANIFEST, apply_plan, check_plan
+from tests.support import FIXTURE_CONFIG
 
 ROOT = Path(__file__).resolve().parents[2]
-REAL = yaml.safe_load((ROOT / "config" / "platform.yaml").read_text())
-REAL_STAGING = yaml.safe_load((ROOT / "config" / "environments" / "staging.yaml").read_text())
+# The engine tests' small config (tests/fixtures/config), not the live config/.
+BASE = yaml.safe_load((FIXTURE_CONFIG / "platform.yaml").read_text())
+BASE_STAGING = yaml.safe_load((FIXTURE_CONFIG / "environments" / "staging.yaml").read_text())
 
 
 def outcome(action: Callable[[], object]) -> tuple[int, str]:
@@ -111,12 +113,12 @@ def paths_of(data: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...
             yield from paths_of(value, (*prefix, index))
 
 
-ALL_PATHS = list(paths_of(REAL))[1:]
+ALL_PATHS = list(paths_of(BASE))[1:]
 
 
 @st.composite
 def mutated(draw: st.DrawFn, base: dict[str, Any]) -> dict[str, Any]:
-    """The real config with a few values replaced, removed or nulled at arbitrary paths."""
+    """The fixture config with a few values replaced, removed or nulled at arbitrary paths."""
     data = copy.deepcopy(base)
     for _ in range(draw(st.integers(1, 4))):
         path = draw(st.sampled_from(ALL_PATHS))
@@ -149,8 +151,8 @@ def write_config(directory: Path, base: Any, overlay: Any | None = None) -> Path
 
 
 @settings(max_examples=150)
-@given(mutated(REAL))
-def test_the_validator_takes_any_mutation_of_the_real_config(data: dict[str, Any]) -> None:
+@given(mutated(BASE))
+def test_the_validator_takes_any_mutation_of_a_valid_config(data: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         config = write_config(Path(tmp), data)
         code, err = outcome(lambda: load_config(config))
@@ -168,10 +170,10 @@ def test_the_validator_takes_any_structure(data: Any) -> None:
 
 
 @settings(max_examples=150)
-@given(st.one_of(mutated(REAL_STAGING), json_values, yamlish))
+@given(st.one_of(mutated(BASE_STAGING), json_values, yamlish))
 def test_any_overlay_merges_or_is_a_located_error(overlay: Any) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        config = write_config(Path(tmp), REAL, overlay)
+        config = write_config(Path(tmp), BASE, overlay)
         code, err = outcome(lambda: load_config(config))
         assert_clean(code, err)
 

@@ -16,16 +16,29 @@ from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError, StaleRender, ToolMissing
 from avion_workspace.process import Completed
+from avion_workspace.render.cdn import cdn_file
 from tests.support import ROOT
 
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
-def test_dry_run_prints_the_change_set_command(platforms: dict[str, Platform]) -> None:
-    command = deploy(ROOT, platforms["production"], dry_run=True)
+@pytest.fixture(scope="module")
+def workspace(platforms: dict[str, Platform], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A workspace holding the fixture's rendered CDN template (deploy refuses a stale one)."""
+    root = tmp_path_factory.mktemp("workspace")
+    rendered = cdn_file(platforms["production"])
+    (root / rendered.path).parent.mkdir(parents=True)
+    (root / rendered.path).write_bytes(rendered.content)
+    return root
+
+
+def test_dry_run_prints_the_change_set_command(
+    platforms: dict[str, Platform], workspace: Path
+) -> None:
+    command = deploy(workspace, platforms["production"], dry_run=True)
     assert command == (
         "aws cloudformation deploy --stack-name avion-production-cdn"
         " --template-file infrastructure/aws/production/cdn.yaml --region eu-west-1"
@@ -41,13 +54,13 @@ PUBLIC_KEY = (
 
 
 def test_the_signing_key_is_passed_as_a_parameter(
-    platforms: dict[str, Platform], tmp_path: Path
+    platforms: dict[str, Platform], workspace: Path, tmp_path: Path
 ) -> None:
     key = tmp_path / "signing.pub"
     key.write_text(PUBLIC_KEY)
     runner = Recorder()
     deploy(
-        ROOT,
+        workspace,
         platforms["production"],
         dry_run=False,
         signing_key=key,
@@ -67,14 +80,16 @@ def test_a_private_key_is_refused_before_aws_sees_it(
     )
     key.write_text(not_public)
     with pytest.raises(AvionError, match="is not a PEM public key"):
-        deploy(ROOT, platforms["production"], dry_run=True, signing_key=key)
+        deploy(workspace, platforms["production"], dry_run=True, signing_key=key)
     with pytest.raises(AvionError, match="cannot read the URL-signing public key"):
-        deploy(ROOT, platforms["production"], dry_run=True, signing_key=tmp_path / "absent.pub")
+        deploy(
+            workspace, platforms["production"], dry_run=True, signing_key=tmp_path / "absent.pub"
+        )
 
 
-def test_without_the_aws_cli_it_says_so(platforms: dict[str, Platform]) -> None:
+def test_without_the_aws_cli_it_says_so(platforms: dict[str, Platform], workspace: Path) -> None:
     with pytest.raises(ToolMissing) as info:
-        deploy(ROOT, platforms["production"], dry_run=False, which=lambda _: None)
+        deploy(workspace, platforms["production"], dry_run=False, which=lambda _: None)
     assert info.value.exit_code == 1
     assert str(info.value) == (
         "the AWS CLI (aws) is not installed, so the CDN stack cannot be deployed from here"
@@ -95,34 +110,44 @@ class Recorder:
         )
 
 
-def test_deploy_runs_the_aws_cli(platforms: dict[str, Platform]) -> None:
+def test_deploy_runs_the_aws_cli(platforms: dict[str, Platform], workspace: Path) -> None:
     runner = Recorder()
-    deploy(ROOT, platforms["production"], dry_run=False, runner=runner, which=lambda _: "/bin/aws")
-    assert runner.calls == [deploy_argv("/bin/aws", ROOT, platforms["production"])]
+    deploy(
+        workspace, platforms["production"], dry_run=False, runner=runner, which=lambda _: "/bin/aws"
+    )
+    assert runner.calls == [deploy_argv("/bin/aws", workspace, platforms["production"])]
     failing = Recorder(returncode=255)
     with pytest.raises(AvionError, match="AccessDenied"):
-        deploy(ROOT, platforms["production"], dry_run=False, runner=failing, which=lambda _: "aws")
+        deploy(
+            workspace, platforms["production"], dry_run=False, runner=failing, which=lambda _: "aws"
+        )
 
 
-def test_an_environment_without_a_cdn_is_refused(platforms: dict[str, Platform]) -> None:
+def test_an_environment_without_a_cdn_is_refused(
+    platforms: dict[str, Platform], workspace: Path
+) -> None:
     with pytest.raises(AvionError, match="environment 'staging' has no CDN"):
-        deploy(ROOT, platforms["staging"], dry_run=True)
+        deploy(workspace, platforms["staging"], dry_run=True)
 
 
-def test_a_stale_template_is_not_deployed(platforms: dict[str, Platform], tmp_path: Path) -> None:
+def test_a_stale_template_is_not_deployed(
+    platforms: dict[str, Platform], workspace: Path, tmp_path: Path
+) -> None:
     target = tmp_path / "infrastructure/aws/production/cdn.yaml"
     target.parent.mkdir(parents=True)
     with pytest.raises(StaleRender, match="missing or differs"):
         deploy(tmp_path, platforms["production"], dry_run=True)
-    shutil.copy(ROOT / "infrastructure/aws/production/cdn.yaml", target)
+    shutil.copy(workspace / "infrastructure/aws/production/cdn.yaml", target)
     with target.open("a") as handle:
         handle.write("# edited by hand\n")
     with pytest.raises(StaleRender):
         deploy(tmp_path, platforms["production"], dry_run=True)
 
 
-def test_lint_runs_cfn_lint_on_each_cdn_template(platforms: dict[str, Platform]) -> None:
-    checked = lint_templates(ROOT, list(platforms.values()))
+def test_lint_runs_cfn_lint_on_each_cdn_template(
+    platforms: dict[str, Platform], workspace: Path
+) -> None:
+    checked = lint_templates(workspace, list(platforms.values()))
     assert checked == ["infrastructure/aws/production/cdn.yaml"]
 
 

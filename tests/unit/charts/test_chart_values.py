@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
 @pytest.fixture(scope="module")
@@ -66,15 +66,16 @@ def test_a_single_replica_gets_no_disruption_budget_and_no_spread(
     platforms: dict[str, Platform],
 ) -> None:
     local = platforms["local"]
-    values = chart_values(local, local.services["auth"])
+    values = chart_values(local, local.services["alpha"])
     assert values["replicaCount"] == 1
     assert values["podDisruptionBudget"]["enabled"] is False
     assert values["topologySpread"]["enabled"] is False
     assert values["ingress"]["tlsSecretName"] == ""
 
 
-def test_timeline_keeps_its_own_production_autoscaling(platforms: dict[str, Platform]) -> None:
-    values = chart_values(platforms["production"], platforms["production"].services["timeline"])
+def test_a_service_keeps_its_own_production_autoscaling(platforms: dict[str, Platform]) -> None:
+    # The fixture's production overlay gives alpha its own autoscaling (20 replicas at 65%).
+    values = chart_values(platforms["production"], platforms["production"].services["alpha"])
     assert values["autoscaling"] == {
         "enabled": True,
         "minReplicas": 3,
@@ -84,7 +85,7 @@ def test_timeline_keeps_its_own_production_autoscaling(platforms: dict[str, Plat
 
 
 def test_restricted_pod_security_and_probes(platforms: dict[str, Platform]) -> None:
-    values = chart_values(platforms["staging"], platforms["staging"].services["drop"])
+    values = chart_values(platforms["staging"], platforms["staging"].services["gamma"])
     assert values["containerSecurityContext"] == {
         "runAsNonRoot": True,
         "allowPrivilegeEscalation": False,
@@ -108,10 +109,15 @@ def test_egress_goes_only_to_the_datastores_a_service_uses(platforms: dict[str, 
     def ports(service: str) -> dict[str, list[int]]:
         return {r["name"]: r["ports"] for r in datastore_rules(staging, staging.services[service])}
 
-    assert ports("auth") == {"postgres": [5432], "redis": [6379, 26379]}
-    assert ports("search") == {"postgres": [5432], "redis": [6379, 26379], "meilisearch": [7700]}
-    assert ports("media") == {"postgres": [5432], "redis": [6379, 26379], "versitygw": [7070]}
-    no_db = dataclasses.replace(staging.services["auth"], database=None, redis_namespaces=())
+    assert ports("alpha") == {"postgres": [5432], "redis": [6379, 26379]}
+    assert ports("beta") == {
+        "postgres": [5432],
+        "redis": [6379, 26379],
+        "versitygw": [7070],
+        "meilisearch": [7700],
+    }
+    assert ports("gamma") == {}
+    no_db = dataclasses.replace(staging.services["alpha"], database=None, redis_namespaces=())
     assert datastore_rules(staging, no_db) == []
 
 
@@ -119,7 +125,7 @@ def test_production_object_storage_is_s3_outside_the_cluster(
     platforms: dict[str, Platform],
 ) -> None:
     prod = platforms["production"]
-    rules = {r["name"]: r for r in datastore_rules(prod, prod.services["media"])}
+    rules = {r["name"]: r for r in datastore_rules(prod, prod.services["beta"])}
     assert "versitygw" not in rules
     assert rules["s3"]["ports"] == [443]
     assert rules["s3"]["ipBlock"]["cidr"] == "0.0.0.0/0"
@@ -129,7 +135,7 @@ def test_production_object_storage_is_s3_outside_the_cluster(
 def test_only_the_database_rule_is_opened_to_the_migration_job(
     platforms: dict[str, Platform],
 ) -> None:
-    rules = datastore_rules(platforms["staging"], platforms["staging"].services["search"])
+    rules = datastore_rules(platforms["staging"], platforms["staging"].services["beta"])
     assert [r["name"] for r in rules if r.get("migrations")] == ["postgres"]
 
 
@@ -137,31 +143,32 @@ def test_migrations_run_the_service_package_for_services_with_a_database(
     platforms: dict[str, Platform],
 ) -> None:
     staging = platforms["staging"]
-    service = staging.services["system-admin"]
+    service = staging.services["alpha"]
     values = chart_values(staging, service)
     assert values["migrations"]["enabled"] is True
-    assert values["migrations"]["command"] == ["python", "-m", "avion_system_admin", "migrate"]
+    assert values["migrations"]["command"] == ["python", "-m", "avion_alpha", "migrate"]
     assert migration_command(service) == values["migrations"]["command"]
     without = chart_values(staging, dataclasses.replace(service, database=None))
     assert without["migrations"] == {**values["migrations"], "enabled": False, "command": []}
-    assert "system_admin_database_password" not in without["secrets"]["keys"]
+    assert "alpha_database_password" not in without["secrets"]["keys"]
 
 
 def test_credentials_are_files_named_like_the_settings(platforms: dict[str, Platform]) -> None:
-    values = chart_values(platforms["staging"], platforms["staging"].services["media"])
+    values = chart_values(platforms["staging"], platforms["staging"].services["beta"])
     assert values["secrets"] == {
-        "secretName": "media-credentials",
+        "secretName": "beta-credentials",
         "mountPath": "/run/secrets",
         "keys": [
-            "media_database_password",
-            "media_redis_password",
-            "media_s3_access_key",
-            "media_s3_secret_key",
+            "beta_database_password",
+            "beta_redis_password",
+            "beta_s3_access_key",
+            "beta_s3_secret_key",
+            "beta_search_api_key",
         ],
     }
     env = {e["name"]: e["value"] for e in values["env"]}
-    assert env["MEDIA_DATABASE_NAME"] == "avion_media_db"
-    assert env["MEDIA_S3_BUCKETS"] == "avion-media-uploads,avion-media-processed"
+    assert env["BETA_DATABASE_NAME"] == "avion_beta_db"
+    assert env["BETA_S3_BUCKETS"] == "avion-media-uploads"
     assert not any("PASSWORD" in name for name in env)
 
 
@@ -218,7 +225,7 @@ def test_the_schema_rejects_weakened_or_malformed_values(
     platforms: dict[str, Platform], schema: dict[str, object], path: tuple[str, ...], bad: object
 ) -> None:
     values = copy.deepcopy(
-        chart_values(platforms["production"], platforms["production"].services["auth"])
+        chart_values(platforms["production"], platforms["production"].services["alpha"])
     )
     node = values
     for key in path[:-1]:

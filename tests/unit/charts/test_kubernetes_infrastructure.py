@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
 def test_kind_maps_ingress_ports_to_the_ingress_ready_node(platforms: dict[str, Platform]) -> None:
@@ -74,7 +74,7 @@ def test_postgres_is_a_cloudnativepg_cluster_with_a_database_per_service(
         "podAntiAffinityType": "required",
         "topologyKey": "topology.kubernetes.io/zone",
     }
-    assert {"name": "avion_auth_db", "owner": "avion_auth"} in production["databases"]
+    assert {"name": "avion_alpha_db", "owner": "avion_alpha"} in production["databases"]
     assert len(production["databases"]) == len(platforms["production"].postgres.databases)
     assert {r["name"] for r in production["roles"]} == {
         db.owner for db in platforms["production"].postgres.databases.values()
@@ -101,7 +101,7 @@ def test_redis_runs_sentinel_with_persistence_and_acl_users(
     assert values["persistentVolume"]["enabled"] is True
     assert values["redis"]["config"]["appendonly"] == "yes"
     assert values["redis"]["config"]["aclfile"] == "/etc/redis-acl/users.acl"
-    assert values["image"]["tag"] == "7-alpine"
+    assert values["image"]["tag"] == f"{platforms['production'].redis.version}-alpine"
 
 
 def test_release_order_and_helmfile_agree(platforms: dict[str, Platform]) -> None:
@@ -154,7 +154,7 @@ def test_redis_acl_users_are_the_local_stacks(platforms: dict[str, Platform]) ->
     assert next(iter(acl)) == "default"
     for user in redis_users(platforms["local"]):
         assert acl[user.name] == " ".join(user.acl_rule("<password>"))
-    assert acl["avion_auth"].startswith("on <password> resetkeys ~cache:* ~session:* resetchannels")
+    assert acl["avion_alpha"].startswith("on <password> resetkeys ~cache:* ~session:* resetchannels")
 
 
 def test_postgres_network_policies_let_the_operator_poolers_and_backups_through(

@@ -13,31 +13,27 @@ from hypothesis import strategies as st
 from avion_workspace.ci.affected import EVERYTHING, affected_services, base_is_unknown
 from avion_workspace.config import load_platform
 from avion_workspace.config.model import Service
-
-ROOT = Path(__file__).resolve().parents[3]
+from tests.support import fixture_config_dir
 
 
 @pytest.fixture(scope="module")
-def services() -> Mapping[str, Service]:
-    """The real services, with narrower library lists so library mapping is visible."""
-    real = dict(load_platform(ROOT / "config").services)
-    real["auth"] = dataclasses.replace(real["auth"], libraries=("errors", "grpc"))
-    real["media"] = dataclasses.replace(real["media"], libraries=("errors", "ddd"))
-    real["user"] = dataclasses.replace(real["user"], libraries=("ddd",))
-    others = {
-        n: dataclasses.replace(s, libraries=("errors",))
-        for n, s in real.items()
-        if n not in {"auth", "media", "user"}
-    }
-    return {**real, **others}
+def services(fixture_config: Path) -> Mapping[str, Service]:
+    """The fixture's services, with narrower library lists so library mapping is visible.
+
+    In reverse order (gamma, beta, alpha), so that config order and alphabetical order differ.
+    """
+    fixture = dict(reversed(load_platform(fixture_config).services.items()))
+    narrowed = {"alpha": ("errors", "grpc"), "beta": ("errors", "ddd"), "gamma": ("ddd",)}
+    assert set(fixture) == set(narrowed)
+    return {n: dataclasses.replace(s, libraries=narrowed[n]) for n, s in fixture.items()}
 
 
 def test_a_library_change_affects_the_services_that_use_it(services: Mapping[str, Service]) -> None:
     result = affected_services(["libs/ddd/src/avion_ddd/entity.py"], services)
-    assert result.services == ("user", "media")  # config order, not alphabetical
+    assert result.services == ("gamma", "beta")  # config order, not alphabetical
     assert result.reasons == {
-        "user": ("libs/ddd/src/avion_ddd/entity.py",),
-        "media": ("libs/ddd/src/avion_ddd/entity.py",),
+        "gamma": ("libs/ddd/src/avion_ddd/entity.py",),
+        "beta": ("libs/ddd/src/avion_ddd/entity.py",),
     }
     assert not result.everything
 
@@ -54,9 +50,9 @@ def test_the_kit_and_what_it_depends_on_reach_every_service(
 
 def test_service_and_chart_changes_affect_that_service(services: Mapping[str, Service]) -> None:
     result = affected_services(
-        ["services/drop/migrations/00001_init.sql", "charts/system-admin/values.yaml"], services
+        ["services/beta/migrations/00001_init.sql", "charts/gamma/values.yaml"], services
     )
-    assert result.services == ("drop", "system-admin")
+    assert result.services == ("gamma", "beta")
 
 
 @pytest.mark.parametrize(
@@ -109,9 +105,9 @@ _PATHS = st.sampled_from(
         "libs/errors/src/a.py",
         "libs/telemetry/src/b.py",
         "libs/grpc/c.py",
-        "services/auth/a.py",
-        "services/search/migrations/1.sql",
-        "charts/user/values.yaml",
+        "services/alpha/a.py",
+        "services/beta/migrations/1.sql",
+        "charts/gamma/values.yaml",
         "config/platform.yaml",
         "tests/unit/x.py",
     ]
@@ -122,7 +118,7 @@ _PATHS = st.sampled_from(
 def test_the_services_of_two_changes_are_the_union_of_each(
     first: list[str], second: list[str]
 ) -> None:
-    svc = dict(load_platform(ROOT / "config").services)
+    svc = dict(load_platform(fixture_config_dir()).services)
     both = set(affected_services(first + second, svc).services)
     assert both == set(affected_services(first, svc).services) | set(
         affected_services(second, svc).services

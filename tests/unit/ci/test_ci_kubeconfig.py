@@ -18,8 +18,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
 def test_the_cluster_and_region_come_from_config(platforms: dict[str, Platform]) -> None:
@@ -56,12 +56,14 @@ def test_a_failed_cli_call_says_what_the_job_needs(
     assert info.value.hint == "the job needs the environment's cloud role (OIDC, id-token: write)"
 
 
-def test_kubernetes_environments_must_name_their_cluster(platforms: dict[str, Platform]) -> None:
+def test_kubernetes_environments_must_name_their_cluster(
+    platforms: dict[str, Platform], fixture_config: Path
+) -> None:
     from avion_workspace.config.loader import load_text
     from avion_workspace.config.validate import semantic_problems
 
     text = (
-        (ROOT / "config" / "platform.yaml").read_text().replace("    cluster: avion-staging\n", "")
+        (fixture_config / "platform.yaml").read_text().replace("    cluster: avion-staging\n", "")
     )
     problems = list(semantic_problems(load_text(text, "platform.yaml")))
     assert [p.message for p in problems] == [

@@ -146,12 +146,12 @@ def test_a_service_named_like_a_generated_path_is_refused(edit: Edit, name: str)
 
 
 def test_reserved_names_cover_every_directory_the_plan_puts_beside_the_services(
-    workspace_root: Path,
+    fixture_config: Path,
 ) -> None:
     from avion_workspace.render import plan_for
 
-    plan = plan_for(workspace_root / "config")
-    config = load_config(workspace_root / "config")
+    plan = plan_for(fixture_config)
+    config = load_config(fixture_config)
     services = set(config.base.data["services"])
     beside: set[str] = set()
     for path in plan.files:

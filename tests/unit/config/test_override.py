@@ -10,6 +10,7 @@ from avion_workspace.config import load_platform, load_platforms
 from avion_workspace.config.override import ENV_VAR, OVERRIDE_FILE, host_port_remap
 from avion_workspace.errors import ConfigError
 from avion_workspace.render import plan_for
+from tests.support import copy_fixture_config
 
 OVERRIDE = """\
 postgres:
@@ -17,9 +18,15 @@ postgres:
 object_storage:
   local_console_port: 19001
 services:
-  auth:
-    local_ports: {http: 18101}
+  alpha:
+    local_ports: {http: 18201}
 """
+
+
+@pytest.fixture
+def config_copy(tmp_path: Path) -> Path:
+    """A private copy of the fixture config (the override is an engine rule, not a live fact)."""
+    return copy_fixture_config(tmp_path / "config")
 
 
 @pytest.fixture(autouse=True)
@@ -32,8 +39,8 @@ def test_the_local_environment_includes_the_override(config_copy: Path) -> None:
     local = load_platform(config_copy, "local")
     assert local.postgres.local_port == 55432
     assert local.object_storage.local_console_port == 19001
-    assert local.services["auth"].local_http_port == 18101
-    assert local.services["auth"].local_grpc_port == 9101  # merged, not replaced
+    assert local.services["alpha"].local_http_port == 18201
+    assert local.services["alpha"].local_grpc_port == 9201  # merged, not replaced
 
 
 def test_rendering_never_sees_the_override(config_copy: Path) -> None:
@@ -80,14 +87,22 @@ def test_the_environment_variable_names_another_file(
 def test_the_docker_backend_moves_the_published_ports(config_copy: Path) -> None:
     assert host_port_remap(config_copy) == {}
     (config_copy / OVERRIDE_FILE).write_text(OVERRIDE)
-    assert host_port_remap(config_copy) == {5432: 55432, 9001: 19001, 8101: 18101}
+    assert host_port_remap(config_copy) == {5432: 55432, 9001: 19001, 8201: 18201}
 
 
-def test_an_invalid_override_does_not_stop_rendering(config_copy: Path) -> None:
+def test_an_invalid_override_does_not_stop_rendering(config_copy: Path, tmp_path: Path) -> None:
     from avion_workspace.render.cli import _require_team_files
+    from avion_workspace.render.services import team_files
 
+    root = tmp_path / "ws"
+    platform = load_platforms(config_copy)["local"]
+    for service in platform.services.values():
+        for relative, content in team_files(platform, service).items():
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            (root / relative).write_bytes(content)
     (config_copy / OVERRIDE_FILE).write_text("postgres:\n  local_port: nope\n")
-    _require_team_files(Path(__file__).resolve().parents[3], config_copy)  # raises nothing
+    plan_for(config_copy)  # raises nothing: rendering reads the committed config only
+    _require_team_files(root, config_copy)  # nor does its team-files check
 
 
 @pytest.mark.parametrize("text", ["", "# nothing to override yet\n"])
@@ -119,13 +134,13 @@ def test_an_override_that_is_no_regular_file_is_a_located_error(
 
 
 def test_a_port_clash_the_override_makes_is_located_in_the_override(config_copy: Path) -> None:
-    (config_copy / OVERRIDE_FILE).write_text("postgres:\n  local_port: 8101\n")
+    (config_copy / OVERRIDE_FILE).write_text("postgres:\n  local_port: 8201\n")
     with pytest.raises(ConfigError) as info:
         load_platform(config_copy, "local")
     [problem] = info.value.problems
     assert problem.render().startswith(
-        f"{config_copy / OVERRIDE_FILE}:2:15: $.postgres.local_port: port 8101 of postgres is "
-        "already claimed by service auth (http)"
+        f"{config_copy / OVERRIDE_FILE}:2:15: $.postgres.local_port: port 8201 of postgres is "
+        "already claimed by service alpha (http)"
     ), problem.render()
 
 

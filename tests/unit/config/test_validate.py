@@ -10,6 +10,7 @@ import pytest
 from avion_workspace.config import load_platforms
 from avion_workspace.config.validate import load_config
 from avion_workspace.errors import ConfigError
+from tests.support import copy_fixture_config
 
 Edit = Callable[[str, str, str], Path]
 
@@ -27,9 +28,12 @@ def only(config_dir: Path) -> str:
 
 
 def test_the_workspace_config_is_valid() -> None:
-    config = load_config(Path(__file__).resolve().parents[3] / "config")
+    # Deliberately the real config/: it is valid, and each of its services has its folder.
+    root = Path(__file__).resolve().parents[3]
+    config = load_config(root / "config")
     assert config.environments == ("local", "staging", "production")
-    assert len(config.base.data["services"]) == 10
+    folders = {p.name for p in (root / "services").iterdir() if p.is_dir()}
+    assert set(config.base.data["services"]) == folders
 
 
 def test_unknown_key_is_located_with_a_suggestion(edit: Edit) -> None:
@@ -101,11 +105,16 @@ def test_two_services_claiming_one_database(edit: Edit) -> None:
     assert "database 'avion_auth_db' is already used by service 'auth'" in only(cfg)
 
 
-def test_port_collision(edit: Edit) -> None:
-    cfg = edit("platform.yaml", "{http: 8102, grpc: 9102}", "{http: 8101, grpc: 9102}")
+def test_port_collision(tmp_path: Path) -> None:
+    # On the fixture config, so that moving a live service's port changes no test.
+    cfg = copy_fixture_config(tmp_path / "config")
+    platform = cfg / "platform.yaml"
+    text = platform.read_text()
+    assert text.count("{http: 8202, grpc: 9202}") == 1
+    platform.write_text(text.replace("{http: 8202, grpc: 9202}", "{http: 8201, grpc: 9202}"))
     message = only(cfg)
     assert (
-        "$.services.user.local_ports.http: port 8101 of service user (http) is already claimed by service auth (http)"
+        "$.services.beta.local_ports.http: port 8201 of service beta (http) is already claimed by service alpha (http)"
         in message
     )
 

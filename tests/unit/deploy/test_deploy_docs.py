@@ -11,7 +11,6 @@ from avion_workspace.render.docs import DEPLOY_SECRETS, docs
 from avion_workspace.render.infrastructure import infrastructure
 from avion_workspace.render.plan import RenderContext
 
-ROOT = Path(__file__).resolve().parents[3]
 SECRET_REFERENCE = re.compile(
     r"(?:existingSecret|existingMasterKeySecret|credentialsSecret):\s*([a-z0-9-]+)"
 )
@@ -23,8 +22,8 @@ def _rendered(context: RenderContext) -> str:
     return generated.content.decode()
 
 
-def test_every_service_secret_and_key_is_in_the_rendered_table() -> None:
-    context = RenderContext(load_platforms(ROOT / "config"))
+def test_every_service_secret_and_key_is_in_the_rendered_table(fixture_config: Path) -> None:
+    context = RenderContext(load_platforms(fixture_config))
     text = _rendered(context)
     for platform in context.platforms.values():
         for service in platform.services.values():
@@ -34,8 +33,8 @@ def test_every_service_secret_and_key_is_in_the_rendered_table() -> None:
                 assert f"`{key}`" in row, (row, key)
 
 
-def test_every_infrastructure_secret_is_in_the_rendered_table() -> None:
-    context = RenderContext(load_platforms(ROOT / "config"))
+def test_every_infrastructure_secret_is_in_the_rendered_table(fixture_config: Path) -> None:
+    context = RenderContext(load_platforms(fixture_config))
     text = _rendered(context)
     referenced = {
         name

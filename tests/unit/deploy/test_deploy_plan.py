@@ -28,12 +28,10 @@ from avion_workspace.deploy.plan import (
 from avion_workspace.render import build_plan
 from avion_workspace.render.plan import RenderContext
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
 def test_infrastructure_comes_before_services(platforms: dict[str, Platform]) -> None:
@@ -42,18 +40,19 @@ def test_infrastructure_comes_before_services(platforms: dict[str, Platform]) ->
     assert kinds == sorted(kinds)  # "infrastructure" < "service"
     releases = [s.release for s in plan.steps]
     assert releases[:2] == ["avion-cluster", "kube-prometheus-stack"]
-    assert releases.index("ingress-nginx") < releases.index("auth")
+    assert releases.index("ingress-nginx") < releases.index("alpha")
     assert releases.index("cloudnative-pg") < releases.index("avion-datastores")
-    assert releases.index("avion-datastores") < releases.index("auth")
-    assert releases[-10:] == list(platforms["staging"].services)
+    assert releases.index("avion-datastores") < releases.index("alpha")
+    services = list(platforms["staging"].services)
+    assert releases[-len(services) :] == services
 
 
 def test_the_exact_command_of_a_service(platforms: dict[str, Platform]) -> None:
-    plan = plan_deploy(platforms["staging"], service="auth", image_tag="1.4.2", helm="helm")
+    plan = plan_deploy(platforms["staging"], service="alpha", image_tag="1.4.2", helm="helm")
     assert [s.command_line for s in plan.steps] == [
-        "helm upgrade --install auth .avion/deploy/staging/charts/auth --namespace avion-staging "
+        "helm upgrade --install alpha .avion/deploy/staging/charts/alpha --namespace avion-staging "
         "--create-namespace --atomic --wait --timeout 10m "
-        "--values charts/auth/values-staging.yaml --set-string image.tag=1.4.2"
+        "--values charts/alpha/values-staging.yaml --set-string image.tag=1.4.2"
     ]
 
 
@@ -117,7 +116,7 @@ def test_unknown_service_is_refused_with_the_known_ones(platforms: dict[str, Pla
         plan_deploy(platforms["staging"], service="nope")
     assert caught.value.message == "unknown service 'nope'"
     assert caught.value.hint is not None
-    assert caught.value.hint.startswith("services: auth, user, drop")
+    assert caught.value.hint == "services: alpha, beta, gamma"
 
 
 def test_production_is_refused_outside_ci_without_confirmation() -> None:
@@ -143,7 +142,12 @@ def test_ci_is_ci_true(environ: dict[str, str], expected: bool) -> None:
 
 def test_format_plan_lists_what_would_be_fetched(platforms: dict[str, Platform]) -> None:
     text = format_plan(plan_deploy(platforms["production"], helm="helm"))
-    assert text.splitlines()[0] == "deploy plan for production (namespace avion): 20 release(s)"
+    # Ten infrastructure releases, then one per service.
+    releases = 10 + len(platforms["production"].services)
+    assert (
+        text.splitlines()[0]
+        == f"deploy plan for production (namespace avion): {releases} release(s)"
+    )
     assert (
         "      fetches loki-6.30.1.tgz from the Helm repository https://grafana.github.io/helm-charts"
         in text
@@ -175,9 +179,9 @@ def test_lint_targets_cover_every_chart_and_environment(platforms: dict[str, Pla
     targets = lint_targets(platforms)
     # The services' charts and the three infrastructure charts of the workspace.
     assert len(targets) == (len(platforms["local"].services) + 3) * len(platforms)
-    only = lint_targets(platforms, chart="auth", env="production")
+    only = lint_targets(platforms, chart="alpha", env="production")
     assert [(t.chart, t.env, t.namespace, t.values_files) for t in only] == [
-        ("auth", "production", "avion", ("charts/auth/values-production.yaml",))
+        ("alpha", "production", "avion", ("charts/alpha/values-production.yaml",))
     ]
 
 

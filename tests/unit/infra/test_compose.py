@@ -10,18 +10,27 @@ import jsonschema
 import pytest
 import yaml
 
-from avion_workspace.config import load_platform
+from avion_workspace.config import load_platforms
 from avion_workspace.infra.compose import interpolate, load_compose, parse_duration
 from avion_workspace.infra.errors import InfraError
 from avion_workspace.localenv import credential_names
+from avion_workspace.render.artifacts import local_stack
+from avion_workspace.render.plan import RenderContext
+from tests.support import fixture_config_dir
 
 ROOT = Path(__file__).resolve().parents[3]
-COMPOSE = (ROOT / "docker-compose.yml").read_text()
+# The compose file the engine renders for the fixture config (ROOT stays the project directory).
+PLATFORMS = load_platforms(fixture_config_dir())
+COMPOSE = next(
+    f.content.decode()
+    for f in local_stack(RenderContext(PLATFORMS))
+    if f.path == "docker-compose.yml"
+)
 
 
 @pytest.fixture(scope="module")
 def env() -> dict[str, str]:
-    return {name: f"v-{name.lower()}" for name in credential_names(load_platform(ROOT / "config"))}
+    return {name: f"v-{name.lower()}" for name in credential_names(PLATFORMS["local"])}
 
 
 def test_interpolation_forms() -> None:
@@ -78,7 +87,7 @@ def test_the_rendered_file_becomes_ordered_container_specs(
     assert (postgres.healthcheck.interval, postgres.healthcheck.retries) == (2.0, 30)
     redis = project.service("redis")
     assert redis.command is not None
-    assert "avion_auth on >v-avion_auth_redis_password resetkeys ~cache:* ~session:*" in " ".join(
+    assert "avion_alpha on >v-avion_alpha_redis_password resetkeys ~cache:* ~session:*" in " ".join(
         redis.command
     )
     s3 = project.service("s3")

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from avion_workspace.config import load_platform
+from avion_workspace.config import load_platform, load_platforms
 from avion_workspace.infra.compose import load_compose
 from avion_workspace.infra.docker_backend import DockerBackend, connect_docker
 from avion_workspace.infra.errors import BackendUnavailable, InfraError
@@ -16,9 +16,18 @@ from avion_workspace.infra.ports import free_port
 from avion_workspace.infra.probes import Retry
 from avion_workspace.infra.stack import Endpoints
 from avion_workspace.localenv import credential_names
+from avion_workspace.render.artifacts import local_stack
+from avion_workspace.render.plan import RenderContext
+from tests.support import fixture_config_dir
 
 ROOT = Path(__file__).resolve().parents[3]
-PLATFORM = load_platform(ROOT / "config")
+PLATFORM = load_platform(fixture_config_dir())
+# The compose file the engine renders for the fixture config (ROOT stays the project directory).
+COMPOSE = next(
+    f.content.decode()
+    for f in local_stack(RenderContext(load_platforms(fixture_config_dir())))
+    if f.path == "docker-compose.yml"
+)
 ENV = {name: f"v-{name.lower()}" for name in credential_names(PLATFORM)}
 
 
@@ -46,7 +55,7 @@ def with_init_job(text: str) -> str:
 
 
 def backend(client: Any, env: dict[str, str] = ENV, *, job: bool = True) -> DockerBackend:
-    text = (ROOT / "docker-compose.yml").read_text()
+    text = COMPOSE
     project = load_compose(with_init_job(text) if job else text, env, ROOT)
     return DockerBackend(
         client, project, Endpoints.of(PLATFORM), retry=Retry(timeout=5, first_delay=0, max_delay=0)
@@ -87,8 +96,8 @@ def test_first_up_creates_network_volumes_and_healthy_containers(client: Any) ->
     }
     assert kwargs["networking_config"] == {"avion_default": {"Aliases": ["postgres"]}}
     assert kwargs["labels"]["com.docker.compose.project"] == "avion"
-    expected = "v-avion_auth_db_password"  # pragma: allowlist secret
-    assert kwargs["environment"]["AVION_AUTH_DB_PASSWORD"] == expected
+    expected = "v-avion_alpha_db_password"  # pragma: allowlist secret
+    assert kwargs["environment"]["AVION_ALPHA_DB_PASSWORD"] == expected
     # the one-shot job ran once the S3 server was healthy, and succeeded
     starts = [name for op, name in client.calls if op == "start"]
     assert starts.index("avion-s3-1") < starts.index("avion-s3-init-1")

@@ -11,8 +11,6 @@ from avion_workspace.errors import ToolMissing
 from avion_workspace.infra.doctor import collect, postgres_check, s3_notes
 from avion_workspace.tools import TOOLS, Tool, install_tool
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 def test_every_pinned_tool_and_prerequisite_is_checked(tmp_path: Path) -> None:
     checks = {c.name: c for c in collect(tmp_path, docker=lambda: None)}
@@ -100,8 +98,8 @@ def test_without_a_pinned_server_the_machine_one_is_not_taken(
     assert not check.ok
 
 
-def test_expiry_config_asks_for_is_noted_as_not_applied_locally() -> None:
-    notes = s3_notes(load_platform(ROOT / "config", "local"))
+def test_expiry_config_asks_for_is_noted_as_not_applied_locally(fixture_config: Path) -> None:
+    notes = s3_notes(load_platform(fixture_config, "local"))
     assert [n.name for n in notes] == ["s3: lifecycle expiry"]
     assert notes[0].note
     assert not notes[0].required

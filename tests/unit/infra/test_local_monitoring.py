@@ -19,12 +19,12 @@ from avion_workspace.infra.monitoring import (
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_every_service_is_scraped_where_inv_run_serves_it() -> None:
-    platform = load_platform(ROOT / "config", "local")
+def test_every_service_is_scraped_where_inv_run_serves_it(fixture_config: Path) -> None:
+    platform = load_platform(fixture_config, "local")
     targets = service_targets(platform)
     assert [t.service for t in targets] == list(platform.services)
-    auth = next(t for t in targets if t.service == "auth")
-    assert auth == ScrapeTarget("auth", platform.services["auth"].local_http_port)
+    alpha = next(t for t in targets if t.service == "alpha")
+    assert alpha == ScrapeTarget("alpha", 8201)  # the fixture's local_ports.http for alpha
 
 
 def test_config_labels_each_target_with_its_service_and_loads_the_rules(tmp_path: Path) -> None:
@@ -48,9 +48,12 @@ def test_config_labels_each_target_with_its_service_and_loads_the_rules(tmp_path
 
 
 def test_the_local_rules_are_the_rendered_ones() -> None:
+    # Reads the committed rule files, so it names the services of the real config/.
     files = local_rule_files(ROOT)
-    assert ROOT / "infrastructure/monitoring/local/rules/avion-auth.rules.yaml" in files
-    assert ROOT / "infrastructure/monitoring/local/rules/avion-platform.rules.yaml" in files
+    rules = ROOT / "infrastructure/monitoring/local/rules"
+    for name in load_platform(ROOT / "config", "local").services:
+        assert rules / f"avion-{name}.rules.yaml" in files
+    assert rules / "avion-platform.rules.yaml" in files
 
 
 def test_missing_rule_files_say_to_render(tmp_path: Path) -> None:

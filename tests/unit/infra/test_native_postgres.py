@@ -11,9 +11,9 @@ from avion_workspace.config import load_platform
 from avion_workspace.infra.native import PostgresComponent
 from avion_workspace.infra.stack import Credentials, Endpoints
 from avion_workspace.localenv import credential_names
+from tests.support import fixture_config_dir
 
-ROOT = Path(__file__).resolve().parents[3]
-PLATFORM = load_platform(ROOT / "config")
+PLATFORM = load_platform(fixture_config_dir())
 CREDS = Credentials.of(dict.fromkeys(credential_names(PLATFORM), "x"))
 
 

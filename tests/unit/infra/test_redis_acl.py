@@ -20,8 +20,8 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module")
-def platform() -> Platform:
-    return load_platform(ROOT / "config")
+def platform(fixture_config: Path) -> Platform:
+    return load_platform(fixture_config)
 
 
 @pytest.fixture(scope="module")
@@ -35,9 +35,9 @@ def test_acl_file_has_the_admin_and_one_user_per_service_with_hashed_passwords(
     lines = acl_file_text(redis_users(platform), env).splitlines()
     admin = "#" + hashlib.sha256(env["REDIS_PASSWORD"].encode()).hexdigest()
     assert lines[0] == f"user default on {admin} ~* &* +@all"
-    auth_hash = "#" + hashlib.sha256(env["AVION_AUTH_REDIS_PASSWORD"].encode()).hexdigest()
+    auth_hash = "#" + hashlib.sha256(env["AVION_ALPHA_REDIS_PASSWORD"].encode()).hexdigest()
     assert (
-        f"user avion_auth on {auth_hash} resetkeys ~cache:* ~session:* resetchannels &cache:* &session:* +@all -@admin -@dangerous"
+        f"user avion_alpha on {auth_hash} resetkeys ~cache:* ~session:* resetchannels &cache:* &session:* +@all -@admin -@dangerous"
         in lines
     )
     assert len(lines) == 1 + len(redis_users(platform))
@@ -45,13 +45,15 @@ def test_acl_file_has_the_admin_and_one_user_per_service_with_hashed_passwords(
 
 
 def test_missing_password_names_the_variable(platform: Platform, env: dict[str, str]) -> None:
-    partial = {k: v for k, v in env.items() if k != "AVION_SEARCH_REDIS_PASSWORD"}
-    with pytest.raises(AvionError, match=r"AVION_SEARCH_REDIS_PASSWORD is missing from \.env"):
+    partial = {k: v for k, v in env.items() if k != "AVION_BETA_REDIS_PASSWORD"}
+    with pytest.raises(AvionError, match=r"AVION_BETA_REDIS_PASSWORD is missing from \.env"):
         acl_file_text(redis_users(platform), partial)
 
 
-def test_service_rules_match_the_rendered_compose_file(platform: Platform) -> None:
+def test_service_rules_match_the_rendered_compose_file() -> None:
     """The docker stack (compose --user flags) and the native one (ACL file) grant the same."""
+    # Reads the committed docker-compose.yml, so it takes the users from the real config/.
+    platform = load_platform(ROOT / "config")
     command = yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]["redis"][
         "command"
     ]

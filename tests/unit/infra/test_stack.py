@@ -14,9 +14,10 @@ from avion_workspace.infra.lifecycle import choose_backend, record_backend, requ
 from avion_workspace.infra.native import plan_start
 from avion_workspace.infra.stack import ComponentStatus, Credentials, Endpoints, status_document
 from avion_workspace.localenv import credential_names
+from tests.support import fixture_config_dir
 
 ROOT = Path(__file__).resolve().parents[3]
-PLATFORM = load_platform(ROOT / "config")
+PLATFORM = load_platform(fixture_config_dir())
 ENV = {name: f"v/{name.lower()}" for name in credential_names(PLATFORM)}
 
 
@@ -81,14 +82,14 @@ def test_every_database_gets_an_owner_dsn_with_quoted_password() -> None:
     doc = status_document(PLATFORM, statuses(), Credentials.of(ENV), Endpoints.of(PLATFORM))
     dsns = doc["components"]["postgres"]["databases"]
     assert set(dsns) == set(PLATFORM.postgres.databases)
-    url = urlsplit(dsns["avion_system_admin_db"])
+    url = urlsplit(dsns["avion_beta_db"])
     assert (url.username, url.hostname, url.port, url.path) == (
-        "avion_system_admin",
+        "avion_beta",
         "127.0.0.1",
         5432,
-        "/avion_system_admin_db",
+        "/avion_beta_db",
     )
-    assert url.password == "v%2Favion_system_admin_db_password"  # pragma: allowlist secret
+    assert url.password == "v%2Favion_beta_db_password"  # pragma: allowlist secret
     redis = urlsplit(doc["components"]["redis"]["url"])
     assert (redis.username, redis.password, redis.port) == ("default", "v%2Fredis_password", 6379)
 

@@ -30,13 +30,13 @@ from avion_workspace.k8s.kubeconfig import (
     load_kubeconfig,
     resolve_context,
 )
-from tests.support import ROOT
+from tests.support import ROOT, fixture_config_dir
 from tests.unit.k8s.conftest import TOKEN, Served, write_kubeconfig
 
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
 def run(platform: Platform, kubeconfig: Path, context: str, timeout: float = 3.0) -> Report:
@@ -242,8 +242,9 @@ def test_a_missing_context_lists_what_is_there(tmp_path: Path) -> None:
 
 
 def inv(*args: str, kubeconfig: Path) -> subprocess.CompletedProcess[str]:
+    """The task, run in the workspace on the fixture config."""
     return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
+        [sys.executable, "-m", "invoke", *args, "--config-dir", str(fixture_config_dir())],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -24,12 +24,10 @@ from avion_workspace.render.observability import (
 )
 from avion_workspace.render.plan import RenderContext
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
 def test_every_service_has_the_five_kinds_of_alert(platforms: dict[str, Platform]) -> None:
@@ -52,8 +50,9 @@ def test_every_service_has_the_five_kinds_of_alert(platforms: dict[str, Platform
 def test_saturation_thresholds_follow_the_environments_limits(
     platforms: dict[str, Platform],
 ) -> None:
-    media = platforms["production"].services["media"]
-    alerts = {a.name: a for a in service_alerts(platforms["production"], media)}
+    # The fixture's production overlay gives beta 2 CPUs and 2Gi of memory.
+    beta = platforms["production"].services["beta"]
+    alerts = {a.name: a for a in service_alerts(platforms["production"], beta)}
     assert alerts["AvionServiceCpuSaturated"].expr.endswith("/ 2 > 0.9")
     assert f"/ {2 * 2**30} > 0.9" in alerts["AvionServiceMemorySaturated"].expr
 
@@ -109,18 +108,18 @@ def test_every_runbook_url_points_to_a_section_of_a_rendered_runbook(
 
 def test_chart_values_carry_the_services_rules(platforms: dict[str, Platform]) -> None:
     platform = platforms["staging"]
-    values = service_rule_values(platform, platform.services["auth"])
+    values = service_rule_values(platform, platform.services["alpha"])
     assert values["enabled"] is True
     assert values["labels"] == {"release": "kube-prometheus-stack"}
     down = next(r for r in values["rules"] if r["alert"] == "AvionServiceDown")
     assert down == {
         "alert": "AvionServiceDown",
-        "expr": 'up{service="auth"} == 0',
+        "expr": 'up{service="alpha"} == 0',
         "for": "2m",
-        "labels": {"severity": "critical", "service": "auth"},
+        "labels": {"severity": "critical", "service": "alpha"},
         "annotations": {
-            "summary": "auth is down",
-            "description": "Prometheus has not scraped auth for 2 minutes.",
+            "summary": "alpha is down",
+            "description": "Prometheus has not scraped alpha for 2 minutes.",
             "runbook_url": "https://github.com/avion-platform/avion/blob/main/docs/runbooks/"
             "service-alerts.md#avionservicedown",
         },

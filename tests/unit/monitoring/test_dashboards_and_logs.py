@@ -18,19 +18,17 @@ from avion_workspace.render.observability import (
     loki_datasource,
 )
 
-ROOT = Path(__file__).resolve().parents[3]
-
 
 @pytest.fixture(scope="module")
-def platforms() -> dict[str, Platform]:
-    return load_platforms(ROOT / "config")
+def platforms(fixture_config: Path) -> dict[str, Platform]:
+    return load_platforms(fixture_config)
 
 
 def test_one_dashboard_per_service_and_the_platform_ones(platforms: dict[str, Platform]) -> None:
     boards = dashboards(platforms["local"])
     services = {f"service-{name}" for name in platforms["local"].services}
     assert set(boards) == services | {"datastores", "ingress", "backups"}
-    titles = [p["title"] for p in boards["service-auth"]["panels"]]
+    titles = [p["title"] for p in boards["service-alpha"]["panels"]]
     assert titles == [
         "Requests per second by method",
         "Server errors (share of calls)",
@@ -40,9 +38,9 @@ def test_one_dashboard_per_service_and_the_platform_ones(platforms: dict[str, Pl
         "Instances up",
         "Logs",
     ]
-    logs = boards["service-auth"]["panels"][-1]
+    logs = boards["service-alpha"]["panels"][-1]
     assert logs["type"] == "logs"
-    assert logs["targets"][0]["expr"] == '{service="auth"}'
+    assert logs["targets"][0]["expr"] == '{service="alpha"}'
 
 
 def test_every_rendered_panel_uses_known_metrics_and_provisioned_data_sources(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-from pathlib import Path
 
 import pytest
 import yaml
@@ -17,8 +16,8 @@ from avion_workspace.services.config_edit import (
     claimed_local_ports,
     name_problem,
 )
+from tests.support import FIXTURE_CONFIG
 
-ROOT = Path(__file__).resolve().parents[3]
 SOURCE = "config/platform.yaml"
 
 SMALL = """\
@@ -40,7 +39,7 @@ monitoring: {grafana: {local_port: 3000}}
 
 
 def test_the_new_service_and_its_database_are_added_and_nothing_else_changes() -> None:
-    text = (ROOT / SOURCE).read_text()
+    text = (FIXTURE_CONFIG / "platform.yaml").read_text()
     doc = load_text(text, SOURCE)
     new = NewService("direct-message", "Private messages: 1:1 only", redis=("cache", "queue"))
     result = add_service(text, doc, new, 8111, 9111)

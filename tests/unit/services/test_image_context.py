@@ -5,35 +5,44 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
+
 from avion_workspace.config import load_platform
+from avion_workspace.render import render
 from avion_workspace.render.services import scaffold
 from avion_workspace.services.image import context_archive, context_members, engine_address
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_the_context_holds_the_copied_paths_and_no_caches(tmp_path: Path) -> None:
-    platform = load_platform(ROOT / "config")
-    s = scaffold(platform, platform.services["auth"])
+def test_the_context_holds_the_copied_paths_and_no_caches(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, fixture_config: Path
+) -> None:
+    # The fixture's services are rendered into a workspace of their own; the libraries are ROOT's.
+    rendered = tmp_path_factory.mktemp("rendered")
+    shutil.copytree(fixture_config, rendered / "config")
+    render(rendered, rendered / "config")
+    platform = load_platform(rendered / "config")
+    s = scaffold(platform, platform.services["alpha"])
     for relative in s.context_paths:
-        source = ROOT / relative
+        source = (rendered if (rendered / relative).exists() else ROOT) / relative
         if source.is_dir():
             shutil.copytree(source, tmp_path / relative, ignore=shutil.ignore_patterns("*.pyc"))
         else:
             (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, tmp_path / relative)
     for junk in (
-        "services/auth/src/avion_auth/__pycache__/x.pyc",
+        "services/alpha/src/avion_alpha/__pycache__/x.pyc",
         "libs/config/src/avion_config.egg-info/PKG-INFO",
-        "services/auth/.pytest_cache/README.md",
+        "services/alpha/.pytest_cache/README.md",
     ):
         (tmp_path / junk).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / junk).write_text("x")
     (tmp_path / ".venv/bin").mkdir(parents=True)
     (tmp_path / ".venv/bin/python").write_text("x")
     members = context_members(context_archive(tmp_path, s))
-    assert "services/auth/Dockerfile" in members
-    assert "services/auth/src/avion_auth/spec.py" in members
+    assert "services/alpha/Dockerfile" in members
+    assert "services/alpha/src/avion_alpha/spec.py" in members
     assert "libs/service/src/avion_service/server.py" in members
     assert "libs/migrate/src/avion_migrate/runner.py" in members
     assert not any(m.startswith("src/") for m in members)

@@ -15,11 +15,13 @@ from avion_workspace.services.new import new_service
 ROOT = Path(__file__).resolve().parents[3]
 
 
-def test_a_new_service_is_not_written_through_a_linked_services_folder(tmp_path: Path) -> None:
+def test_a_new_service_is_not_written_through_a_linked_services_folder(
+    tmp_path: Path, fixture_config: Path
+) -> None:
     workspace = tmp_path / "ws"
     workspace.mkdir()
     shutil.copy(ROOT / "tasks.py", workspace / "tasks.py")
-    shutil.copytree(ROOT / "config", workspace / "config")
+    shutil.copytree(fixture_config, workspace / "config")
     render(workspace, workspace / "config")
     outside = tmp_path / "outside"
     (workspace / "services").rename(outside)

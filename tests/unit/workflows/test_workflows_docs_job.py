@@ -17,11 +17,11 @@ from tests.support import ROOT
 
 
 @pytest.fixture(scope="module")
-def ci() -> Mapping[str, Any]:
+def ci(fixture_config: Path) -> Mapping[str, Any]:
     pipeline = load_pipeline(ROOT)
     files = {
         Path(f.path).stem: f.content.decode()
-        for f in render_workflows(RenderContext(load_platforms(ROOT / "config")), pipeline)
+        for f in render_workflows(RenderContext(load_platforms(fixture_config)), pipeline)
     }
     document: Mapping[str, Any] = yaml.safe_load(files["ci"])
     return document
