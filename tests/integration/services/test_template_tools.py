@@ -14,7 +14,7 @@ import pytest
 from avion_workspace.config import load_platform
 from avion_workspace.services.pyenv import ServicesEnv
 from avion_workspace.services.targets import workspace_tool
-from tests.support import require_tool
+from tests.support import copy_team_files, require_tool
 
 from .conftest import ROOT
 
@@ -100,6 +100,7 @@ def _workspace_copy(target: Path) -> None:
     for name in ("tasks.py", "pyproject.toml"):
         shutil.copy(ROOT / name, target / name)
     shutil.copytree(ROOT / "config", target / "config")
+    copy_team_files(target)
 
 
 def test_service_new_scaffolds_a_service_that_passes_its_own_checks(
