@@ -370,8 +370,27 @@ def _selector(metric: str, labels: Mapping[str, str]) -> str:
     return f"{metric}{{{inner}}}"
 
 
+# One render asks for a service's alerts several times (its chart, the rule files, the rule
+# tests, the runbooks): built once per (platform, service) object. The entry keeps both objects,
+# so their ids cannot be reused while it lives; the cache is cleared when it grows large.
+_ALERTS: dict[tuple[int, int], tuple[Platform, Service, tuple[Alert, ...]]] = {}
+_ALERTS_MAX = 4096
+
+
 def service_alerts(platform: Platform, service: Service) -> tuple[Alert, ...]:
     """Availability, errors, latency, restarts and saturation of one service."""
+    key = (id(platform), id(service))
+    hit = _ALERTS.get(key)
+    if hit is not None and hit[0] is platform and hit[1] is service:
+        return hit[2]
+    alerts = _service_alerts(platform, service)
+    if len(_ALERTS) >= _ALERTS_MAX:
+        _ALERTS.clear()
+    _ALERTS[key] = (platform, service, alerts)
+    return alerts
+
+
+def _service_alerts(platform: Platform, service: Service) -> tuple[Alert, ...]:
     name = service.name
     target = _target(name)
     sel = f'service="{name}"'
@@ -739,8 +758,13 @@ def rule_groups(platform: Platform) -> tuple[RuleGroup, ...]:
         RuleGroup(f"{SERVICE_GROUP_PREFIX}{name}", service_alerts(platform, service), interval)
         for name, service in platform.services.items()
     ]
-    groups.append(RuleGroup(PLATFORM_GROUP, platform_alerts(platform), interval))
+    groups.append(platform_group(platform))
     return tuple(groups)
+
+
+def platform_group(platform: Platform) -> RuleGroup:
+    """The platform's own rule group (data stores, storage, search, backups)."""
+    return RuleGroup(PLATFORM_GROUP, platform_alerts(platform), platform.monitoring.scrape_interval)
 
 
 def service_rule_values(platform: Platform, service: Service) -> dict[str, Any]:

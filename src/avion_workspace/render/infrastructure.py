@@ -22,7 +22,7 @@ import yaml
 
 from avion_workspace.config.model import Platform
 from avion_workspace.localenv import redis_users
-from avion_workspace.render.alerts import BACKUP_SCHEDULE, PLATFORM_GROUP, rule_groups
+from avion_workspace.render.alerts import BACKUP_SCHEDULE, platform_group
 from avion_workspace.render.observability import (
     DASHBOARD_LABEL,
     MONITORING_NAMESPACE,
@@ -337,7 +337,7 @@ def datastores_values(platform: Platform) -> dict[str, Any]:
 
 def observability_values(platform: Platform) -> dict[str, Any]:
     """Values of the avion-observability chart: the platform's alert rule group."""
-    group = next(g for g in rule_groups(platform) if g.name == PLATFORM_GROUP)
+    group = platform_group(platform)
     return {
         "environment": platform.environment.name,
         "dashboardLabel": DASHBOARD_LABEL,
@@ -826,8 +826,24 @@ def helmfile(platforms: Mapping[str, Platform]) -> tuple[dict[str, Any], dict[st
     return {"environments": envs}, releases
 
 
-def infrastructure(context: RenderContext) -> Iterable[GeneratedFile]:
+# The docs renderer reads what this one writes (the Secrets the values name): built once per
+# render context. The entry keeps the context, so its id cannot be reused while it lives.
+_FILES: dict[int, tuple[RenderContext, tuple[GeneratedFile, ...]]] = {}
+
+
+def infrastructure(context: RenderContext) -> tuple[GeneratedFile, ...]:
     """infrastructure/kubernetes/: kind config, the workspace's charts, release values, helmfile."""
+    hit = _FILES.get(id(context))
+    if hit is not None and hit[0] is context:
+        return hit[1]
+    files = tuple(_infrastructure_files(context))
+    if len(_FILES) >= 64:
+        _FILES.clear()
+    _FILES[id(context)] = (context, files)
+    return files
+
+
+def _infrastructure_files(context: RenderContext) -> Iterable[GeneratedFile]:
     yield yaml_file(
         f"{INFRA_DIR}/kind-config.yaml",
         kind_config(context.local),
