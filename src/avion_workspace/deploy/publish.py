@@ -75,8 +75,8 @@ def _register_userinfo(url: str) -> None:
 def check_push_options(platform: Platform, repository: str | None, version: str | None) -> str:
     """The OCI repository to push to, after refusing what helm must never see.
 
-    A repository carrying credentials (``oci://user:password@host``) is refused, masked: the
-    registry login is ``helm registry login``'s job. A version must be SemVer 2 (helm's rule),
+    A repository whose URL carries credentials (a user and password before the host) is refused,
+    masked: the registry login is ``helm registry login``'s job. A version must be SemVer 2 (helm's rule),
     which also keeps a value such as ``--debug`` from reaching helm as a flag.
     """
     option = "--repository" if repository is not None else "ci.chart_repository"
