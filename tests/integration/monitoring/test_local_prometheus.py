@@ -33,8 +33,8 @@ from avion_workspace.infra.ports import free_port
 from avion_workspace.render.alerts import EXPORTED_METRICS, SERVER_FAILURE_CODES
 from avion_workspace.render.monitoring import rule_file_path
 from avion_workspace.services.localrun import local_env, serve_argv
-from avion_workspace.services.pyenv import ServicesEnv, ensure_env
-from tests.support import ROOT, require_tool, unavailable
+from avion_workspace.services.pyenv import ServicesEnv
+from tests.support import ROOT, require_tool
 
 pytestmark = pytest.mark.integration
 
@@ -73,15 +73,6 @@ def http_get(port: int, path: str) -> tuple[int, str]:
         return response.status, response.read().decode()
     finally:
         connection.close()
-
-
-@pytest.fixture(scope="module")
-def services_env() -> ServicesEnv:
-    platform = load_platform(ROOT / "config")
-    try:
-        return ensure_env(ROOT, list(platform.services), quiet=True)
-    except AvionError as exc:
-        unavailable(exc.render())
 
 
 def auth_alone(platform: Platform) -> tuple[Platform, Service]:
