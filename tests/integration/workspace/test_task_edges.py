@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import copy_team_files
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -58,6 +60,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
         (target / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / path, target / path)
     shutil.copy(manifest, target)
+    copy_team_files(target)
     return target
 
 
