@@ -29,8 +29,10 @@ async def wait_until(condition: Callable[[], object], what: str = "the condition
         await asyncio.sleep(0.005)
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def anyio_backend() -> str:
+    # One event loop for every test: grpc.aio's poller thread posts completions to the loop it
+    # served, and a late one reaching the previous test's closed loop fails the next test.
     return "asyncio"
 
 
