@@ -31,9 +31,14 @@ def _install_libs(session: nox.Session) -> None:
     session.install(*_lib_args())
 
 
+def _workspace_args(extras: str = "") -> list[str]:
+    # With the libraries in the same call: the workspace itself imports avion-migrate and
+    # avion-service, which are not on PyPI.
+    return ["-e", f".[{extras}]" if extras else ".", *_lib_args()]
+
+
 def _install_workspace(session: nox.Session, extras: str = "test") -> None:
-    # With the libraries in the same call: the workspace itself imports avion-migrate.
-    session.install("-e", f".[{extras}]", *_lib_args())
+    session.install(*_workspace_args(extras))
 
 
 @nox.session
@@ -75,7 +80,7 @@ def coverage(session: nox.Session) -> None:
 @nox.session
 def rules(session: nox.Session) -> None:
     """promtool check/test rules, amtool check-config and the dashboard checks (rendered files)."""
-    session.install("-e", ".")
+    session.install(*_workspace_args())
     for tool in ("promtool", "amtool"):
         session.run("inv", "tools.install", "--names", tool)
     env = {"PATH": f"{ROOT / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -88,8 +93,7 @@ MUTMUT = "mutmut==3.8.1"
 @nox.session
 def mutation(session: nox.Session) -> None:
     """Mutation-test each library with mutmut; fail below 85% of non-equivalent mutants killed."""
-    _install_libs(session)
-    session.install("-e", ".", MUTMUT)
+    session.install(*_workspace_args(), MUTMUT)
     # One worker per library by default: the run is long, and a shared machine stays usable.
     children = os.environ.get("MUTATION_CHILDREN", "1")
     libraries = session.posargs or LIBS
@@ -101,14 +105,14 @@ def mutation(session: nox.Session) -> None:
 @nox.session(name="render-check")
 def render_check(session: nox.Session) -> None:
     """Fail when committed generated files differ from what config renders."""
-    session.install("-e", ".", *_lib_args())
+    session.install(*_workspace_args())
     session.run("inv", "render", "--check")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation site into site/ with mkdocs --strict (links, API docstrings)."""
-    session.install("-e", ".[docs]")
+    session.install(*_workspace_args("docs"))
     # Material's banner about its successor is advice, not a build problem: keep the log to ours.
     env = {"NO_MKDOCS_2_WARNING": "1"}
     session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
@@ -124,7 +128,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff and every pre-commit hook over the whole tree (installing the pinned secrets scanner)."""
-    session.install("-e", ".", "pre-commit", "ruff==0.17.6")
+    session.install(*_workspace_args(), "pre-commit", "ruff==0.17.6")
     # The detect-secrets hook runs `inv security.secrets`: its pinned scanner, instant when present.
     session.run("inv", "security.install", "secrets")
     session.run("ruff", "check", ".")

@@ -58,7 +58,8 @@ export PATH="$ROOT/.tools/bin:$PATH" NO_COLOR=1
 # config/) must not move them back onto the developer's own stack
 export AVION_LOCAL_OVERRIDE=off
 # the copy has no .tools/ of its own: it runs this workspace's pinned PostgreSQL
-AVION_PG_BIN="$(dirname "$(ls "$ROOT"/.tools/postgres-*/bin/postgres | tail -1)")"
+pg_programs=("$ROOT"/.tools/postgres-*/bin/postgres)  # the glob sorts: the last is the newest pin
+AVION_PG_BIN="$(dirname "${pg_programs[-1]}")"
 export AVION_PG_BIN
 # A developer's shell writes bytecode; some sandboxes set PYTHONDONTWRITEBYTECODE, which would
 # time compiling the engine from source on every run instead.
