@@ -81,3 +81,20 @@ def copy_team_files(target: Path) -> None:
             if (ROOT / relative).is_file():
                 (target / relative).parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(ROOT / relative, target / relative)
+
+
+def copy_rendered_workspace(target: Path) -> Path:
+    """A workspace at ``target``: tasks.py, config/, every generated file with the manifest, and
+    the team files; nothing a task does there can reach the real checkout."""
+    import json
+
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copy(ROOT / "tasks.py", target)
+    shutil.copytree(ROOT / "config", target / "config")
+    manifest = ROOT / ".render-manifest.json"
+    for path in json.loads(manifest.read_text())["files"]:
+        (target / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, target / path)
+    shutil.copy(manifest, target)
+    copy_team_files(target)
+    return target

@@ -143,6 +143,18 @@ def relative_inside(root: Path, path: Path, *, what: str = "path", folder: bool 
     return rel
 
 
+def _open_for_reading(path: Path, flags: int, name: str) -> int:
+    """``os.open`` for the bounded readers, its failures as located errors."""
+    try:
+        return os.open(path, flags)
+    except FileNotFoundError:
+        raise UnreadableFile(
+            f"{name}: file not found", problems=[Problem("file not found", Location(name))]
+        ) from None
+    except OSError as exc:
+        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+
+
 def read_regular(path: Path, *, limit: int, source: str | None = None) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them.
 
@@ -151,14 +163,7 @@ def read_regular(path: Path, *, limit: int, source: str | None = None) -> bytes:
     """
     name = source or str(path)
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise UnreadableFile(
-            f"{name}: file not found", problems=[Problem("file not found", Location(name))]
-        ) from None
-    except OSError as exc:
-        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+    fd = _open_for_reading(path, flags, name)
     try:
         mode = os.fstat(fd).st_mode
         if not stat.S_ISREG(mode):
@@ -197,14 +202,7 @@ def read_regular_tail(path: Path, *, limit: int, source: str | None = None) -> b
     )
     if path.is_symlink():
         raise _unreadable(name, "is a symbolic link, not a regular file")
-    try:
-        fd = os.open(path, flags)
-    except FileNotFoundError:
-        raise UnreadableFile(
-            f"{name}: file not found", problems=[Problem("file not found", Location(name))]
-        ) from None
-    except OSError as exc:
-        raise _unreadable(name, exc.strerror or type(exc).__name__) from None
+    fd = _open_for_reading(path, flags, name)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):

@@ -9,7 +9,6 @@ goes pending, then fires.
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import shutil
@@ -34,6 +33,7 @@ from avion_workspace.render.alerts import EXPORTED_METRICS, SERVER_FAILURE_CODES
 from avion_workspace.render.monitoring import rule_file_path
 from avion_workspace.services.localrun import local_env, serve_argv
 from avion_workspace.services.pyenv import ServicesEnv
+from tests.integration.services.test_service_live import http_get
 from tests.support import ROOT, require_tool
 
 pytestmark = pytest.mark.integration
@@ -63,16 +63,6 @@ def eventually(check: Callable[[], Any], what: str, timeout: float = 60.0) -> An
             return result
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what} (last: {last!r})")
-
-
-def http_get(port: int, path: str) -> tuple[int, str]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-    try:
-        connection.request("GET", path)
-        response = connection.getresponse()
-        return response.status, response.read().decode()
-    finally:
-        connection.close()
 
 
 def auth_alone(platform: Platform) -> tuple[Platform, Service]:

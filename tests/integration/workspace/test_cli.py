@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import copy_team_files
+from tests.support import copy_rendered_workspace
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -29,19 +28,7 @@ def inv(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A copy of the workspace's config, tasks and generated files."""
-    target = tmp_path / "ws"
-    target.mkdir()
-    shutil.copy(ROOT / "tasks.py", target)
-    shutil.copytree(ROOT / "config", target / "config")
-    manifest = ROOT / ".render-manifest.json"
-    import json
-
-    for path in json.loads(manifest.read_text())["files"]:
-        (target / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / path, target / path)
-    shutil.copy(manifest, target)
-    copy_team_files(target)
-    return target
+    return copy_rendered_workspace(tmp_path / "ws")
 
 
 def test_validate_good_config_prints_one_line() -> None:

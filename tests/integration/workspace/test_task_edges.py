@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import copy_team_files
+from tests.support import copy_rendered_workspace
 
 pytestmark = pytest.mark.integration
 
@@ -51,17 +50,7 @@ def task_names() -> list[str]:
 def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the workspace's config, tasks and generated files: a task run by mistake would
     change it, and nothing it does can reach the real checkout."""
-    target = tmp_path_factory.mktemp("help") / "ws"
-    target.mkdir()
-    shutil.copy(ROOT / "tasks.py", target)
-    shutil.copytree(ROOT / "config", target / "config")
-    manifest = ROOT / ".render-manifest.json"
-    for path in json.loads(manifest.read_text())["files"]:
-        (target / path).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(ROOT / path, target / path)
-    shutil.copy(manifest, target)
-    copy_team_files(target)
-    return target
+    return copy_rendered_workspace(tmp_path_factory.mktemp("help") / "ws")
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, bytes]]:
