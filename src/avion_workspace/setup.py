@@ -71,11 +71,12 @@ def render_fingerprint(root: Path, config_dir: Path) -> str:
 
 def render_is_current(root: Path, config_dir: Path) -> bool:
     """True when the stamp of the last render (or passing check) matches what is on disk now."""
-    current = render_fingerprint(root, config_dir)
     try:
-        return bool(current) and (root / RENDER_STAMP).read_text(encoding="ascii") == current
+        recorded = (root / RENDER_STAMP).read_text(encoding="ascii")
     except OSError:
-        return False
+        return False  # no stamp (a fresh clone, CI): nothing to fingerprint against
+    current = render_fingerprint(root, config_dir)
+    return bool(current) and recorded == current
 
 
 def write_render_stamp(root: Path, config_dir: Path) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from avion_workspace.pathpolicy import (
     UnreadableFile,
     UnsafePath,
+    _violation,
     json_too_deep,
+    policy_violation,
     read_regular_tail,
     relative_inside,
     safe_target,
@@ -52,3 +56,58 @@ def test_json_depth_counts_brackets_outside_strings(
     text: str, where: tuple[int, int] | None
 ) -> None:
     assert json_too_deep(text, 2) == where
+
+
+# Paths built from the parts that matter: separators, dots, .git in any case, control
+# characters and backslashes, beside ordinary names.
+_PARTS = st.sampled_from(
+    [
+        "a",
+        "b.yaml",
+        ".",
+        "..",
+        ".git",
+        ".GIT",
+        ".Git",
+        ".gitignore",
+        "...",
+        "",
+        "x\\y",
+        "\x00",
+        "\n",
+        "\x7f",
+        "é",
+        " ",
+        "-",
+        ".github",
+    ]
+)
+
+
+@given(st.lists(_PARTS, min_size=0, max_size=6).map("/".join) | st.text(max_size=30))
+def test_the_fast_path_accepts_exactly_what_the_rules_accept(rel: str) -> None:
+    assert policy_violation(rel) == _violation(rel)
+
+
+@pytest.mark.parametrize(
+    ("rel", "reason"),
+    [
+        ("", "is empty"),
+        ("a/\x01", "contains a control character"),
+        ("a\\b", "contains a backslash"),
+        ("/etc/passwd", "is absolute"),
+        ("a//b", "is not a normalised relative path"),
+        ("a/./b", "is not a normalised relative path"),
+        ("a/", "is not a normalised relative path"),
+        ("a/../../b", "leaves the workspace (..)"),
+        ("x/.GiT/config", "is under .git"),
+        (".git", "is under .git"),
+    ],
+)
+def test_each_rule_names_its_reason(rel: str, reason: str) -> None:
+    assert policy_violation(rel) == reason
+
+
+@pytest.mark.parametrize("rel", ["a", "charts/x/values.yaml", ".github/workflows/ci.yml", "a/...b"])
+def test_ordinary_paths_pass(rel: str) -> None:
+    assert policy_violation(rel) is None

@@ -23,18 +23,19 @@ def run_render(config_dir: str | None, *, check: bool, force: bool) -> None:
         else:
             print(f"nothing to do: {len(files)} generated files are current")
         return
-    from avion_workspace.render import plan_for
+    from avion_workspace.render import few_collections, plan_for
     from avion_workspace.render.writer import apply_plan, check_plan
 
-    plan = plan_for(cdir)
-    _require_team_files(root, cdir)
-    if check:
-        check_plan(root, plan)
+    with few_collections():
+        plan = plan_for(cdir)
+        _require_team_files(root, cdir)
+        if check:
+            check_plan(root, plan)
+            write_render_stamp(root, cdir)
+            print(f"render check OK: {len(plan)} generated files are current")
+            return
+        report = apply_plan(root, plan, force=force)
         write_render_stamp(root, cdir)
-        print(f"render check OK: {len(plan)} generated files are current")
-        return
-    report = apply_plan(root, plan, force=force)
-    write_render_stamp(root, cdir)
     for path in report.created:
         print(f"created   {path}")
     for path in report.updated:

@@ -350,6 +350,15 @@ def service_scaffolding(context: RenderContext) -> Iterable[GeneratedFile]:
         yield from _files(scaffold(platform, service))
 
 
+def team_paths(service: Service) -> dict[str, str]:
+    """``{template: path below the workspace root}`` of the team's files, without rendering."""
+    directory = PurePosixPath(service_dir(service.name))
+    return {
+        template: str(directory / relative.format(package=service.package))
+        for template, relative in TEAM_FILES.items()
+    }
+
+
 def team_files(platform: Platform, service: Service) -> dict[str, bytes]:
     """The files created once for the team: ``{path below the workspace root: content}``.
 
@@ -358,9 +367,7 @@ def team_files(platform: Platform, service: Service) -> dict[str, bytes]:
     from avion_workspace.render.plan import render_template
 
     s = scaffold(platform, service)
-    out: dict[str, bytes] = {}
-    for template, relative in TEAM_FILES.items():
-        path = PurePosixPath(s.directory) / relative.format(package=s.package)
-        body = render_template(f"{TEMPLATES}/{template}", s=s)
-        out[str(path)] = body.encode("utf-8")
-    return out
+    return {
+        path: render_template(f"{TEMPLATES}/{template}", s=s).encode("utf-8")
+        for template, path in team_paths(service).items()
+    }

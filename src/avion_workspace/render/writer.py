@@ -177,13 +177,15 @@ def read_manifest(root: Path) -> dict[str, ManifestEntry]:
         text = raw_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _bad_manifest(f"not valid JSON ({exc})") from None
-    deep = json_too_deep(text)
-    if deep is not None:
+    try:
+        # The parser bounds its own recursion; only the shape below is walked, so deeper
+        # nesting that parses can sit only in values nothing reads.
+        raw = json.loads(text)
+    except RecursionError:
+        deep = json_too_deep(text) or (1, 1)
         raise _bad_manifest(
             f"nested deeper than {MAX_JSON_DEPTH} levels", Location(MANIFEST, *deep)
-        )
-    try:
-        raw = json.loads(text)
+        ) from None
     except ValueError as exc:
         raise _bad_manifest(f"not valid JSON ({exc})") from None
     if not isinstance(raw, dict) or not isinstance(raw.get("files"), dict):
@@ -202,7 +204,8 @@ def manifest_bytes(plan: RenderPlan, extra: Mapping[str, ManifestEntry] | None =
         else:
             entries[path] = entry
     files: dict[str, dict[str, Any]] = {}
-    for path, entry in sorted(entries.items()):
+    for path in sorted(entries):  # keys only: comparing (path, entry) pairs costs twice as much
+        entry = entries[path]
         files[path] = {"sha256": entry.sha256, "source": entry.source}
         if entry.pending:
             files[path]["pending"] = list(entry.pending)
@@ -214,9 +217,10 @@ def manifest_bytes(plan: RenderPlan, extra: Mapping[str, ManifestEntry] | None =
     return (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
 
 
-def _read_target(target: Path, rel: str) -> bytes:
+def _read_target(target: Path | str, rel: str) -> bytes:
     try:
-        return target.read_bytes()
+        with open(target, "rb") as handle:
+            return handle.read()
     except OSError as exc:
         raise _write_error(rel, exc, "read") from None
 
@@ -230,10 +234,14 @@ def compare(root: Path, plan: RenderPlan) -> Comparison:
         if linked_parent(root, path, seen) is not None:
             safe_target(root, path, where=_manifest_where(root, path), what=f"{MANIFEST} entry")
     changes: list[Change] = []
+    base = str(root)
     for path, planned in plan.files.items():
-        target = safe_target(root, path, what="planned file", seen=seen)
+        check_relative(path, what="planned file")
+        if linked_parent(root, path, seen) is not None:
+            safe_target(root, path, what="planned file", seen=seen)  # raises, naming the link
+        target = f"{base}/{path}"  # a string: pathlib objects were a third of the check
         try:
-            mode = target.lstat().st_mode  # one system call: no link followed
+            mode = os.lstat(target).st_mode  # one system call: no link followed
         except (FileNotFoundError, NotADirectoryError):  # the write reports a file in the way
             changes.append(Change(path, Action.CREATE, "missing", planned))
             continue

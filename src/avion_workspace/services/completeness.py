@@ -14,7 +14,7 @@ from pathlib import Path
 from avion_workspace.config.loader import Document
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import Problem
-from avion_workspace.render.services import team_files
+from avion_workspace.render.services import team_paths
 
 # The team files a service cannot start without: its package and the API its entry point imports.
 # The others (README, tests, domain/, application/) are the team's to reshape or delete.
@@ -28,7 +28,7 @@ def services_without_team_files(root: Path, platform: Platform) -> dict[str, lis
         package = f"/src/{service.package}"
         imported = [
             p
-            for p in team_files(platform, service)
+            for p in team_paths(service).values()
             if p.endswith(tuple(package + i for i in _IMPORTED))
         ]
         absent = [p for p in imported if not (root / p).exists()]
