@@ -23,7 +23,9 @@ from avion_workspace.render.infrastructure import (
     PRIVATE_RANGES,
     datastore_endpoints,
     json_file,
+    to_yaml,
     yaml_file,
+    yaml_text_file,
 )
 from avion_workspace.render.observability import MONITORING_NAMESPACE
 from avion_workspace.render.plan import GeneratedFile, RenderContext, stamp
@@ -636,8 +638,8 @@ def charts(context: RenderContext) -> Iterable[GeneratedFile]:
                 ],
             ),
         )
-        defaults = chart_values(local, service)
-        yield yaml_file(
+        defaults = to_yaml(chart_values(local, service))  # emitted once, written twice
+        yield yaml_text_file(
             f"{directory}/values.yaml",
             defaults,
             comment=f"Defaults: the {local.environment.name} environment. "
@@ -647,7 +649,10 @@ def charts(context: RenderContext) -> Iterable[GeneratedFile]:
             env_service = platform.services.get(name)
             if env_service is None:
                 continue
-            values = defaults if platform is local else chart_values(platform, env_service)
-            yield yaml_file(f"{directory}/values-{env_name}.yaml", values)
+            path = f"{directory}/values-{env_name}.yaml"
+            if platform is local:
+                yield yaml_text_file(path, defaults)
+            else:
+                yield yaml_file(path, chart_values(platform, env_service))
         yield replace(schema, path=f"{directory}/values.schema.json")
         yield from static_files("charts/app", directory)

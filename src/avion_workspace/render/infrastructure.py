@@ -768,8 +768,16 @@ def yaml_file(
     path: str, data: Any, source: str = PLATFORM_SOURCE, comment: str = ""
 ) -> GeneratedFile:
     """A YAML document, stamped with the generated-file header and an optional comment."""
+    return yaml_text_file(path, to_yaml(data), source, comment)
+
+
+def yaml_text_file(
+    path: str, text: str, source: str = PLATFORM_SOURCE, comment: str = ""
+) -> GeneratedFile:
+    """:func:`yaml_file` for a document already emitted by :func:`to_yaml` (one emitted
+    document written to several files)."""
     lead = "".join(f"# {line}\n" for line in comment.splitlines())
-    return GeneratedFile(path, stamp(path, lead + to_yaml(data), source), source)
+    return GeneratedFile(path, stamp(path, lead + text, source), source)
 
 
 def json_file(path: str, data: Any, source: str = PLATFORM_SOURCE) -> GeneratedFile:
