@@ -56,14 +56,20 @@ _STRINGS = st.one_of(
 _KEYS = st.one_of(_STRINGS, st.integers(), st.booleans(), st.none())
 
 
-def _documents(strings: st.SearchStrategy[str], keys: st.SearchStrategy[Any]) -> Any:
+def _documents(
+    strings: st.SearchStrategy[str],
+    keys: st.SearchStrategy[Any],
+    floats: bool = False,  # PyYAML's safe representer, the reference for floats, has no tuples
+) -> Any:
     scalars = st.one_of(st.none(), st.booleans(), st.integers(), strings)
+    if floats:
+        scalars |= st.floats(allow_nan=False)
     trees = st.recursive(
         scalars,
         lambda children: st.one_of(
             st.lists(children, max_size=4),
-            st.lists(children, max_size=3).map(tuple),
             st.dictionaries(keys, children, max_size=4),
+            st.nothing() if floats else st.lists(children, max_size=3).map(tuple),
         ),
         max_leaves=30,
     )
@@ -84,6 +90,13 @@ def test_documents_are_what_libyaml_writes_and_read_back_equal(data: Any) -> Non
     text = to_yaml(data)
     assert text == libyaml_yaml(data)
     assert yaml.safe_load(text) == _plain(data)
+
+
+@given(_documents(_STRINGS, _KEYS, floats=True))
+def test_documents_with_floats_are_what_libyaml_writes(data: Any) -> None:
+    text = to_yaml(data)
+    assert text == libyaml_yaml(data)
+    assert yaml.safe_load(text) == data
 
 
 # The engine's own data: one-line printable ASCII strings, keys libyaml writes as simple keys.
@@ -120,6 +133,20 @@ def test_the_reference_is_pyyaml_safe_dump_with_literal_blocks(data: Any) -> Non
         data, Dumper=BlockStringDumper, sort_keys=False, default_flow_style=False, width=100
     )
     assert libyaml_yaml(data) == expected
+
+
+def test_every_short_string_as_key_value_and_item() -> None:
+    """Every printable ASCII string of up to two characters, and of three over the characters
+    libyaml's rules look at: the same text as libyaml's, in each place a scalar takes."""
+    printable = [chr(c) for c in range(0x20, 0x7F)]
+    special = " -?:#.'\"!&*a0"
+    strings = ["", *printable, *(a + b for a in printable for b in printable)]
+    strings += [a + b + c for a in special for b in special for c in special]
+    data = {"map": {s: s for s in strings}, "seq": strings, "nested": [[s] for s in strings]}
+    with mock.patch.object(yamlout, "libyaml_yaml", side_effect=AssertionError("fell back")):
+        text = to_yaml(data)
+    assert text == libyaml_yaml(data)
+    assert yaml.safe_load(text) == data
 
 
 @pytest.mark.parametrize(
