@@ -12,13 +12,10 @@ cannot disagree. Also the local cluster's kind config and the workspace's own ch
 
 from __future__ import annotations
 
-import functools
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-
-import yaml
 
 from avion_workspace.config.model import Platform
 from avion_workspace.localenv import redis_users
@@ -33,6 +30,7 @@ from avion_workspace.render.observability import (
     loki_datasource,
 )
 from avion_workspace.render.plan import PLATFORM_SOURCE, GeneratedFile, RenderContext, stamp
+from avion_workspace.render.yamlout import to_yaml
 
 INFRA_DIR = "infrastructure/kubernetes"
 CLUSTER_CHART = "avion-cluster"
@@ -692,76 +690,6 @@ def kind_config(platform: Platform) -> dict[str, Any]:
             },
         ],
     }
-
-
-# libyaml's emitter when PyYAML has it (about 10x faster than the pure-Python one; same output).
-_SAFE_DUMPER: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-_TAG = "tag:yaml.org,2002:"
-
-
-@functools.lru_cache(maxsize=65536)
-def _implicit_tag(value: str, implicit: tuple[bool, bool]) -> str:
-    # The safe resolver's answer depends only on the scalar (no path resolvers are registered).
-    tag: str = _RESOLVER.resolve(yaml.ScalarNode, value, list(implicit))  # type: ignore[no-untyped-call]
-    return tag
-
-
-class _Dumper(_SAFE_DUMPER):  # type: ignore[misc]  # a C or Python class, by build
-    """The safe dumper with the resolver's answers for scalars memoised (plain scalars repeat)."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode:
-            return _implicit_tag(value, tuple(implicit))
-        return super().resolve(kind, value, implicit)
-
-
-_RESOLVER = yaml.resolver.Resolver()
-
-
-def _node(value: Any) -> yaml.Node:
-    """Plain data as YAML nodes, as PyYAML's safe representer builds them (without its per-node
-    dispatch and alias bookkeeping, most of the time of rendering 200 services' charts)."""
-    if isinstance(value, str):
-        # Multi-line strings (an Alloy pipeline, a Slack template) as literal blocks, readable;
-        # the emitter falls back to a quoted style where a block cannot hold the value.
-        return yaml.ScalarNode(_TAG + "str", value, style="|" if "\n" in value else None)
-    if isinstance(value, bool):
-        return yaml.ScalarNode(_TAG + "bool", "true" if value else "false")
-    if isinstance(value, int):
-        return yaml.ScalarNode(_TAG + "int", str(value))
-    if value is None:
-        return yaml.ScalarNode(_TAG + "null", "null")
-    if isinstance(value, dict):
-        pairs = [(_node(k), _node(v)) for k, v in value.items()]
-        return yaml.MappingNode(_TAG + "map", pairs, flow_style=False)
-    if isinstance(value, list | tuple):
-        return yaml.SequenceNode(_TAG + "seq", [_node(item) for item in value], flow_style=False)
-    raise TypeError(type(value).__name__)
-
-
-class _BlockStringDumper(_SAFE_DUMPER):  # type: ignore[misc]  # a C or Python class, by build
-    """The safe dumper, writing multi-line strings as literal blocks (as :func:`_node` does)."""
-
-
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_BlockStringDumper.add_representer(str, _represent_str)
-
-
-def to_yaml(data: Any) -> str:
-    try:
-        if not isinstance(data, dict | list):
-            raise TypeError("a scalar document")  # PyYAML ends those with "..."
-        node = _node(data)
-    except TypeError:  # floats, dates, bare scalars: PyYAML's own representer knows them
-        return yaml.dump(
-            data, Dumper=_BlockStringDumper, sort_keys=False, default_flow_style=False, width=100
-        )
-    text: str = yaml.serialize(node, Dumper=_Dumper, width=100)
-    return text
 
 
 def yaml_file(

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
-from hypothesis import strategies as st
 
 from avion_workspace.config import load_platforms
 from avion_workspace.errors import AvionError
@@ -129,30 +127,3 @@ def test_env_example_names_every_credential_without_values(context: RenderContex
     pairs = [line.split("=", 1) for line in text.splitlines() if line and not line.startswith("#")]
     assert [k for k, _ in pairs] == credential_names(context.local)
     assert {v for _, v in pairs} == {"change-me"}
-
-
-_PLAIN = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(),
-    lambda children: (
-        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
-    ),
-    max_leaves=20,
-)
-
-
-@given(st.lists(_PLAIN, max_size=3) | st.dictionaries(st.text(max_size=8), _PLAIN, max_size=3))
-def test_yaml_of_plain_data_is_what_pyyaml_safe_dump_writes(data: object) -> None:
-    """Documents (a mapping or a sequence, as renderers write) come out byte for byte as PyYAML's
-    safe representer (multi-line strings as literal blocks) and the same (libyaml) emitter write
-    them, and read back equal. (libyaml and
-    the pure-Python emitter differ in corners such as an empty key; on the workspace's own
-    files they agree: render --check passed unchanged when the emitter changed.)"""
-    import yaml
-
-    from avion_workspace.render.infrastructure import _BlockStringDumper, to_yaml
-
-    expected = yaml.dump(
-        data, Dumper=_BlockStringDumper, sort_keys=False, default_flow_style=False, width=100
-    )
-    assert to_yaml(data) == expected
-    assert yaml.safe_load(to_yaml(data)) == data
