@@ -22,6 +22,7 @@ directory renamed over the target; a rerun removes the temporary files a killed 
 from __future__ import annotations
 
 import difflib
+import errno
 import hashlib
 import json
 import os
@@ -203,18 +204,44 @@ def manifest_bytes(plan: RenderPlan, extra: Mapping[str, ManifestEntry] | None =
             entries[path] = ManifestEntry(base.sha256, base.source, pending)
         else:
             entries[path] = entry
-    files: dict[str, dict[str, Any]] = {}
-    for path in sorted(entries):  # keys only: comparing (path, entry) pairs costs twice as much
-        entry = entries[path]
-        files[path] = {"sha256": entry.sha256, "source": entry.source}
-        if entry.pending:
-            files[path]["pending"] = list(entry.pending)
-    body = {
-        "comment": "Written by `inv render`: the files the workspace generated. Do not edit.",
-        "version": _MANIFEST_VERSION,
-        "files": files,
-    }
-    return (json.dumps(body, indent=2, sort_keys=False) + "\n").encode("utf-8")
+    return _manifest_json({path: entries[path] for path in sorted(entries)}).encode("utf-8")
+
+
+_MANIFEST_COMMENT = "Written by `inv render`: the files the workspace generated. Do not edit."
+_quote = json.encoder.encode_basestring_ascii  # json.dumps' own string encoder, in C
+
+
+def _manifest_json(entries: Mapping[str, ManifestEntry]) -> str:
+    """``json.dumps(manifest, indent=2) + "\n"``, byte for byte, in a fifth of the time.
+
+    The manifest has one fixed shape, and json's indenting encoder is pure Python: for a few
+    thousand entries it was a quarter of ``render --check``'s compare (tests/unit/render/
+    test_manifest_json.py holds it equal to json.dumps).
+    """
+    lines = [
+        "{",
+        f'  "comment": {_quote(_MANIFEST_COMMENT)},',
+        f'  "version": {_MANIFEST_VERSION},',
+    ]
+    if not entries:
+        lines.append('  "files": {}')
+    else:
+        lines.append('  "files": {')
+        last = len(entries) - 1
+        for index, (path, entry) in enumerate(entries.items()):
+            lines.append(f"    {_quote(path)}: {{")
+            lines.append(f'      "sha256": {_quote(entry.sha256)},')
+            if entry.pending:
+                lines.append(f'      "source": {_quote(entry.source)},')
+                lines.append('      "pending": [')
+                lines.append(",\n".join(f"        {_quote(p)}" for p in entry.pending))
+                lines.append("      ]")
+            else:
+                lines.append(f'      "source": {_quote(entry.source)}')
+            lines.append("    }," if index < last else "    }")
+        lines.append("  }")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def _read_target(target: Path | str, rel: str) -> bytes:
@@ -223,6 +250,32 @@ def _read_target(target: Path | str, rel: str) -> bytes:
             return handle.read()
     except OSError as exc:
         raise _write_error(rel, exc, "read") from None
+
+
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
+def _read_regular_file(target: str) -> tuple[int, bytes] | None:
+    """(mode, content) of the regular file ``target``; ``None`` when it is a link, a folder or
+    anything else. Opened without following a link or blocking on a FIFO: three system calls
+    for the usual small file (open, fstat, read), where lstat, open and Python's file object
+    took six."""
+    try:
+        fd = os.open(target, _OPEN_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO):  # the name is a link; a socket
+            return None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        chunks = [os.read(fd, info.st_size + 1)]
+        while len(chunks[-1]) and sum(map(len, chunks)) > info.st_size:  # it grew meanwhile
+            chunks.append(os.read(fd, 1 << 20))
+        return info.st_mode, b"".join(chunks)
+    finally:
+        os.close(fd)
 
 
 def compare(root: Path, plan: RenderPlan) -> Comparison:
@@ -239,18 +292,17 @@ def compare(root: Path, plan: RenderPlan) -> Comparison:
         check_relative(path, what="planned file")
         if linked_parent(root, path, seen) is not None:
             safe_target(root, path, what="planned file", seen=seen)  # raises, naming the link
-        target = f"{base}/{path}"  # a string: pathlib objects were a third of the check
         try:
-            mode = os.lstat(target).st_mode  # one system call: no link followed
+            found = _read_regular_file(f"{base}/{path}")  # strings: pathlib was a third of this
         except (FileNotFoundError, NotADirectoryError):  # the write reports a file in the way
             changes.append(Change(path, Action.CREATE, "missing", planned))
             continue
         except OSError as exc:
             raise _write_error(path, exc, "read") from None
-        if not stat.S_ISREG(mode):
+        if found is None:
             changes.append(Change(path, Action.CONFLICT, "is a directory or a link", planned))
             continue
-        current = _read_target(target, path)
+        mode, current = found
         if current == planned.content and bool(mode & stat.S_IXUSR) == planned.executable:
             changes.append(Change(path, Action.IDENTICAL, "identical", planned))
             continue

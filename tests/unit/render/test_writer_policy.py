@@ -391,3 +391,43 @@ def test_every_file_the_real_render_plans_could_be_removed_when_no_longer_genera
     plan = build_plan(RenderContext(load_platforms(ROOT / "config")))
     refused = [p for p, f in plan.files.items() if not could_be_generated(p, f.content[:1024])]
     assert refused == []
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo", "socket", "dangling link", "link to a file"])
+def test_compare_reports_anything_but_a_regular_file_in_place_of_a_generated_one(
+    tmp_path: Path, kind: str
+) -> None:
+    import socket
+
+    root = tmp_path / "ws"
+    apply_plan(root, plan_of({"a.yml": b"a\n", "b.yml": b"b\n"}))
+    target = root / "a.yml"
+    target.unlink()
+    if kind == "folder":
+        target.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(target)  # a blocking open would hang the check
+    elif kind == "socket":
+        with socket.socket(socket.AF_UNIX) as server:
+            server.bind(str(target))
+    elif kind == "dangling link":
+        target.symlink_to(tmp_path / "nowhere")
+    else:
+        target.symlink_to(root / "b.yml")
+    changes = {
+        c.path: c for c in writer.compare(root, plan_of({"a.yml": b"a\n", "b.yml": b"b\n"})).changes
+    }
+    assert changes["a.yml"].reason == "is a directory or a link"
+    assert changes["b.yml"].reason == "identical"
+
+
+def test_compare_reads_a_file_whole_and_keeps_its_mode(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    big = b"x" * 300_000 + b"\n"
+    apply_plan(root, plan_of({"big.yml": big}))
+    assert writer.compare(root, plan_of({"big.yml": big})).changes[0].reason == "identical"
+    (root / "big.yml").write_bytes(big + b"more\n")
+    assert writer.compare(root, plan_of({"big.yml": big})).changes[0].action.name != "IDENTICAL"
+    (root / "big.yml").write_bytes(big)
+    (root / "big.yml").chmod(0o755)
+    assert writer.compare(root, plan_of({"big.yml": big})).changes[0].reason == "file mode differs"
