@@ -59,8 +59,19 @@ def on_interrupt(signum: int, frame: object) -> None:
         os._exit(EXIT_INTERRUPTED)
 
 
+def _ignore_interrupts() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def main() -> None:
     signal.signal(signal.SIGINT, on_interrupt)
+    # Registered first, so it runs last at exit: after threads are joined and every other exit
+    # function ran, the command is complete. The interpreter's tear-down that follows restores
+    # the default handler for a Python one (a Ctrl-C there would kill the process by SIGINT and
+    # lose the real exit code), but leaves an ignored signal ignored.
+    import atexit
+
+    atexit.register(_ignore_interrupts)
     from invoke.main import program
 
     program.run()

@@ -47,6 +47,23 @@ def _on_interrupt(signum: int, frame: object) -> None:
     on_interrupt(signum, frame)
 
 
+def _end_on_swallowed_interrupt(unraisable: Any) -> None:
+    """``sys.unraisablehook`` under ``inv``: a Ctrl-C whose ``KeyboardInterrupt`` landed in a
+    weakref callback, a finalizer or a GC callback cannot unwind the task (Python prints
+    "Exception ignored" and carries on as if never interrupted), and cannot be delivered again
+    from here (the handler would run inside this hook). So it ends the command as the user
+    asked: "interrupted", exit 130, without the task's clean-up, as a kill at that moment would;
+    every writer tolerates that (journalled manifest, temporary files swept by the next run;
+    docs/decisions/0050-trust-boundaries.md). Any other unraisable exception is reported as
+    before."""
+    if isinstance(unraisable.exc_type, type) and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        on_interrupt(signal.SIGINT, None)
+    _previous_unraisablehook(unraisable)
+
+
+_previous_unraisablehook = sys.unraisablehook
+
+
 def install_interrupt_handler() -> None:
     """Ctrl-C → exit 130 from now on, when running as a command (main thread only): under
     invoke's ``program`` (our ``inv`` script, invoke's own, ``python -m invoke``) or a script
@@ -58,6 +75,7 @@ def install_interrupt_handler() -> None:
         return
     with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGINT, _on_interrupt)
+        sys.unraisablehook = _end_on_swallowed_interrupt
 
 
 def allow_bytecode_cache() -> None:
