@@ -74,7 +74,14 @@ def main() -> None:
     atexit.register(_ignore_interrupts)
     from invoke.main import program
 
-    program.run()
+    try:
+        program.run()
+    except BrokenPipeError:
+        # The reader went away (`inv --list | head -1`): nothing left to say to it. Python would
+        # print a traceback, and again when it flushes stdout at exit, so stdout goes to
+        # /dev/null first (the recipe in Python's signal module documentation).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -312,3 +312,23 @@ def test_the_start_up_exception_is_precise() -> None:
     late = ignored + calling + after_install + importlib_frame + "KeyboardInterrupt: \n" + rest
     assert without_swallowed_startup_interrupt(late) is None
     assert without_swallowed_startup_interrupt(rest) == rest
+
+
+def test_a_reader_that_went_away_is_no_traceback(sandbox: Path) -> None:
+    """``inv --list | head -1``: the pipe's reader is gone before inv writes (closed here before
+    inv starts, so the outcome does not depend on timing)."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [str(INV), "--list"],
+            cwd=sandbox,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (1, "")
