@@ -78,3 +78,26 @@ def test_outside_a_task_the_interrupt_exits_130_at_once(in_task: bool) -> None:
         assert (result.returncode, result.stdout) == (0, "raised for the task to clean up\n")
     else:
         assert (result.returncode, result.stderr) == (130, "interrupted\n")
+
+
+@pytest.mark.parametrize(
+    ("prelude", "installed"),
+    [
+        ("import invoke.main", True),  # inv, invoke, python -m invoke
+        (  # the avion script: no invoke.main, but its first statement installed cli's handler
+            "from avion_workspace.cli import on_interrupt\n"
+            "signal.signal(signal.SIGINT, on_interrupt)",
+            True,
+        ),
+        ("", False),  # a program that merely imports the tasks keeps its own handler
+    ],
+)
+def test_the_task_handler_is_installed_only_under_a_command(prelude: str, installed: bool) -> None:
+    script = (
+        f"import signal\n{prelude}\nimport avion_workspace.tasks as tasks\n"
+        "print(signal.getsignal(signal.SIGINT) is tasks._on_interrupt)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.stdout == f"{installed}\n", result.stderr
