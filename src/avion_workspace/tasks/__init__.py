@@ -148,8 +148,10 @@ def _wrap(task: Task[Any], name: str, root: Collection) -> None:
         if _asks_for_help(args, kwargs):
             _print_help(root, name)
             return None
-        _in_task = True
         try:
+            # Inside the try: a Ctrl-C right after it is set still unwinds here, never out to
+            # invoke (which would exit 1).
+            _in_task = True
             return body(*args, **kwargs)
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
