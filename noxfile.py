@@ -37,8 +37,13 @@ def _workspace_args(extras: str = "") -> list[str]:
     return ["-e", f".[{extras}]" if extras else ".", *_lib_args()]
 
 
-def _install_workspace(session: nox.Session, extras: str = "test") -> None:
-    session.install(*_workspace_args(extras))
+def _install_workspace(session: nox.Session, extras: str = "test", *more: str) -> None:
+    session.install(*_workspace_args(extras), *more)
+    # The workspace's `inv`/`invoke` scripts (Ctrl-C handled from the first statement) replace
+    # invoke's own of the same names only when the workspace is installed after invoke. pip
+    # installs dependencies first; uv does not promise an order (invoke's script won), so the
+    # workspace is reinstalled alone, last. See docs/decisions/0050-trust-boundaries.md.
+    session.install("--no-deps", "--force-reinstall", "-e", ".")
 
 
 @nox.session
@@ -80,7 +85,7 @@ def coverage(session: nox.Session) -> None:
 @nox.session
 def rules(session: nox.Session) -> None:
     """promtool check/test rules, amtool check-config and the dashboard checks (rendered files)."""
-    session.install(*_workspace_args())
+    _install_workspace(session, "")
     for tool in ("promtool", "amtool"):
         session.run("inv", "tools.install", "--names", tool)
     env = {"PATH": f"{ROOT / '.tools' / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
@@ -93,7 +98,7 @@ MUTMUT = "mutmut==3.8.1"
 @nox.session
 def mutation(session: nox.Session) -> None:
     """Mutation-test each library with mutmut; fail below 85% of non-equivalent mutants killed."""
-    session.install(*_workspace_args(), MUTMUT)
+    _install_workspace(session, "", MUTMUT)
     # One worker per library by default: the run is long, and a shared machine stays usable.
     children = os.environ.get("MUTATION_CHILDREN", "1")
     libraries = session.posargs or LIBS
@@ -105,14 +110,14 @@ def mutation(session: nox.Session) -> None:
 @nox.session(name="render-check")
 def render_check(session: nox.Session) -> None:
     """Fail when committed generated files differ from what config renders."""
-    session.install(*_workspace_args())
+    _install_workspace(session, "")
     session.run("inv", "render", "--check")
 
 
 @nox.session
 def docs(session: nox.Session) -> None:
     """Build the documentation site into site/ with mkdocs --strict (links, API docstrings)."""
-    session.install(*_workspace_args("docs"))
+    _install_workspace(session, "docs")
     # Material's banner about its successor is advice, not a build problem: keep the log to ours.
     env = {"NO_MKDOCS_2_WARNING": "1"}
     session.run("mkdocs", "build", "--strict", *session.posargs, env=env)
@@ -128,7 +133,7 @@ def typecheck(session: nox.Session) -> None:
 @nox.session
 def lint(session: nox.Session) -> None:
     """ruff and every pre-commit hook over the whole tree (installing the pinned secrets scanner)."""
-    session.install(*_workspace_args(), "pre-commit", "ruff==0.17.6")
+    _install_workspace(session, "", "pre-commit", "ruff==0.17.6")
     # The detect-secrets hook runs `inv security.secrets`: its pinned scanner, instant when present.
     session.run("inv", "security.install", "secrets")
     session.run("ruff", "check", ".")

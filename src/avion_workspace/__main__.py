@@ -8,6 +8,11 @@ from __future__ import annotations
 
 
 def main() -> None:
+    import signal
+
+    from avion_workspace.cli import on_interrupt
+
+    signal.signal(signal.SIGINT, on_interrupt)  # first: Ctrl-C → 130 while invoke loads
     from invoke.program import Program
 
     from avion_workspace.tasks import build_namespace

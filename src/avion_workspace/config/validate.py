@@ -29,6 +29,7 @@ from avion_workspace.config.loader import (
 )
 from avion_workspace.config.merge import merge_documents
 from avion_workspace.errors import ConfigError, Location, Problem
+from avion_workspace.redact import mask_urls, shown_url
 
 BASE_FILE = "platform.yaml"
 SCHEMA_FILE = Path("schema") / "platform.schema.json"
@@ -173,7 +174,9 @@ def _hint_for(error: ValidationError) -> str | None:
 
 
 def _describe(value: Any) -> str:
-    text = json.dumps(value, default=str)
+    """A value quoted in a message: a URL's user information (``user:token@``) masked first,
+    so that neither it nor, once shortened, a part of it is printed."""
+    text = mask_urls(json.dumps(shown_url(value) if isinstance(value, str) else value, default=str))
     return text if len(text) <= 60 else text[:57] + "..."
 
 
@@ -235,7 +238,7 @@ def _schema_problems(
         elif error.validator == "pattern":
             message = f"{_describe(error.instance)} does not match the naming rule"
         else:
-            message = error.message
+            message = mask_urls(error.message)  # jsonschema's own wording quotes the value
         yield Problem(message, doc.locate(path), format_json_path(path), hint)
 
 

@@ -23,11 +23,13 @@ from avion_workspace.deploy.plan import (
     dependency_build_argv,
     library_chart_dir,
     plan_deploy,
+    register_plan_secrets,
     template_argv,
 )
 from avion_workspace.deploy.tools import KUBE_VERSION
 from avion_workspace.errors import AvionError, Location, Problem
 from avion_workspace.process import CommandRunner, run_command
+from avion_workspace.redact import mask_urls
 from avion_workspace.tools import require_tool
 from avion_workspace.workspace import find_root, resolve_config_dir
 
@@ -73,7 +75,8 @@ def stage_charts(root: Path, plan: DeployPlan, helm: str, runner: CommandRunner)
         done = runner(dependency_build_argv(helm, step.staged_chart), cwd=root)
         if done.returncode != 0:
             raise DeployFailed(
-                f"helm dependency build {step.staged_chart} failed:\n{done.stderr.strip()}",
+                f"helm dependency build {step.staged_chart} failed:\n"
+                f"{mask_urls(done.stderr.strip())}",
                 hint="run `inv render` and `inv charts.lint`",
             )
 
@@ -87,7 +90,9 @@ def current_renderings(
         if step.local_chart is not None:
             done = runner(template_argv(helm, step, KUBE_VERSION), cwd=root)
             if done.returncode != 0:
-                raise DeployFailed(f"helm template {step.release} failed:\n{done.stderr.strip()}")
+                raise DeployFailed(
+                    f"helm template {step.release} failed:\n{mask_urls(done.stderr.strip())}"
+                )
             out[f"{step.release}.yaml"] = done.stdout
         else:
             values = step.argv[step.argv.index("--values") + 1]
@@ -201,6 +206,7 @@ def run_deploy(
     plan = plan_deploy(
         platform, service=service, image_tag=image_tag, helm=helm, kube_context=kube_context
     )
+    register_plan_secrets(plan)
     print(format_plan(plan))
     stage_charts(root, plan, helm, runner)
     renderings = current_renderings(root, plan, helm, runner)
@@ -231,12 +237,12 @@ def run_deploy(
             problems = [Problem(f"applied before the failure: {', '.join(applied) or 'nothing'}")]
             raise DeployFailed(
                 f"helm upgrade {step.release} failed (rolled back by --atomic):\n"
-                f"{done.stderr.strip() or done.stdout.strip()}",
+                f"{mask_urls(done.stderr.strip() or done.stdout.strip())}",
                 problems=problems,
                 hint="fix the cause and run the deploy again; applied releases are idempotent",
             )
         applied.append(step.release)
-        sys.stdout.write(done.stdout)
+        sys.stdout.write(mask_urls(done.stdout))
     write_renderings(root, plan, renderings, "last", replace=service is None)
     print(f"deployed {len(applied)} release(s) to {plan.env}")
 

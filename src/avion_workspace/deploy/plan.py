@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError
+from avion_workspace.redact import mask_urls, register_url_secrets
 from avion_workspace.render.charts import CHARTS_DIR, LIBRARY
 from avion_workspace.render.infrastructure import infrastructure_releases
 
@@ -35,14 +36,17 @@ class DeployStep:
     namespace: str
     kind: str  # "infrastructure" | "service"
     argv: tuple[str, ...]
-    fetches: str | None = None  # an upstream chart helm downloads; None for charts in the repo
+    # an upstream chart helm downloads, as it may be printed; None for charts in the repo
+    fetches: str | None = None
     staged_chart: str | None = None  # service charts: the staged copy helm installs from
     source_chart: str | None = None  # ... and the rendered chart it is copied from
     local_chart: str | None = None  # a chart in the work tree helm can template offline
 
     @property
     def command_line(self) -> str:
-        return " ".join(_quote(a) for a in self.argv)
+        """The command as it may be printed: the user information of a chart repository URL
+        (``https://user:token@charts.example/``) masked; ``argv`` keeps it for helm."""
+        return " ".join(_quote(mask_urls(a)) for a in self.argv)
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ def plan_deploy(
                 argv += ["--version", release.chart.version]
                 if not release.chart.repository.startswith("oci://"):
                     argv += ["--repo", release.chart.repository]
-                fetches = release.chart.fetch_description
+                fetches = mask_urls(release.chart.fetch_description)  # printed as it is
             argv += _common(release.namespace, INFRA_TIMEOUT, kube_context)
             argv += ["--values", release.values_file]
             steps.append(
@@ -144,6 +148,15 @@ def plan_deploy(
             )
         )
     return DeployPlan(env.name, env.namespace, tuple(steps))
+
+
+def register_plan_secrets(plan: DeployPlan) -> None:
+    """Mask the user information of every URL in the plan's commands in everything the task
+    boundary prints from now on (helm may quote a repository URL in its error output)."""
+    for step in plan.steps:
+        for arg in step.argv:
+            if "://" in arg:
+                register_url_secrets(arg)
 
 
 def dependency_build_argv(helm: str, staged_chart: str) -> tuple[str, ...]:

@@ -12,13 +12,13 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, unquote
 
-from avion_workspace.boundary import MASK, register_secret
+from avion_workspace.boundary import MASK
 from avion_workspace.config.model import Platform
 from avion_workspace.deploy.lint import LintTarget, staged_chart
 from avion_workspace.errors import AvionError
 from avion_workspace.process import CommandRunner
+from avion_workspace.redact import register_url_secrets, shown_url
 from avion_workspace.render.charts import CHARTS_DIR
 
 
@@ -39,37 +39,6 @@ SEMVER = re.compile(
     r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
     r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$"
 )
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-
-
-def _userinfo(url: str) -> tuple[int, int] | None:
-    """Where ``url``'s user information (``user:password`` before ``@``) is, if it has any."""
-    match = _SCHEME.match(url)
-    start = match.end() if match else 0
-    end = len(url)
-    for sep in "/?#":
-        found = url.find(sep, start)
-        if found != -1:
-            end = min(end, found)
-    at = url.rfind("@", start, end)
-    return (start, at) if at != -1 else None
-
-
-def shown_repository(url: str) -> str:
-    """``url`` as it may be printed: any user information (``user:password@``) masked."""
-    span = _userinfo(url)
-    return url if span is None else url[: span[0]] + MASK + url[span[1] :]
-
-
-def _register_userinfo(url: str) -> None:
-    """Mask ``url``'s user information in everything the task boundary prints from now on."""
-    span = _userinfo(url)
-    if span is None:
-        return
-    userinfo = url[span[0] : span[1]]
-    for secret in (userinfo, userinfo.partition(":")[2]):
-        for variant in (secret, unquote(secret), quote(secret, safe="")):
-            register_secret(variant)
 
 
 def check_push_options(platform: Platform, repository: str | None, version: str | None) -> str:
@@ -81,8 +50,8 @@ def check_push_options(platform: Platform, repository: str | None, version: str 
     """
     option = "--repository" if repository is not None else "ci.chart_repository"
     target = repository if repository is not None else platform.ci.chart_repository
-    _register_userinfo(target)
-    shown = shown_repository(target)
+    register_url_secrets(target)
+    shown = shown_url(target)
     if not target.startswith("oci://"):
         raise ChartPushFailed(
             f"{option} {shown} is not an OCI repository", hint="use oci://host/path"
@@ -155,8 +124,7 @@ def push_charts(
             if done.returncode != 0:
                 already = ", ".join(p.chart for p in pushed) or "none"
                 raise ChartPushFailed(
-                    f"helm push {name} to {shown_repository(target_repo)} failed:\n"
-                    f"{done.stderr.strip()}",
+                    f"helm push {name} to {shown_url(target_repo)} failed:\n{done.stderr.strip()}",
                     hint=f"log in first (helm registry login); already pushed: {already}",
                 )
             chart_version = packages[0].stem.removeprefix(f"{name}-")

@@ -55,6 +55,26 @@ def postgres_check(root: Path, major: str) -> Check:
     return Check(name, f"{version} ({bin_dir})", how, True)
 
 
+INV_SCRIPT_FIX = "pip install --no-deps --force-reinstall -e ."
+
+
+def inv_script_check(bin_dir: Path | None = None) -> Check:
+    """Whether the venv's ``inv`` is the workspace's script (Ctrl-C exits 130 from its first
+    statement) or invoke's own, which any later install of invoke alone (``pip install -U
+    invoke``) puts back. See docs/decisions/0050-trust-boundaries.md."""
+    script = (bin_dir or Path(sys.executable).parent) / "inv"
+    how = (
+        f"optional: {INV_SCRIPT_FIX} (inv is invoke's own script: Ctrl-C while it starts "
+        "prints a traceback instead of exiting 130)"
+    )
+    try:
+        with script.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return Check("inv script", None, how, False)
+    return Check("inv script", str(script) if b"avion_workspace.cli" in head else None, how, False)
+
+
 def _docker_engine() -> str | None:
     from avion_workspace.infra.lifecycle import docker_answers
 
@@ -137,6 +157,7 @@ def collect(
                 name in native_tools,
             )
         )
+    checks.append(inv_script_check())
     checks.append(
         Check(
             "hyperfine",

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from avion_workspace.boundary import register_secret
 from avion_workspace.ci.kubeconfig import context_name as ci_context_name
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError, ConfigError, Location, Problem
+from avion_workspace.redact import mask_tokens
 
 EXEC_TIMEOUT = 5.0
 MAX_KUBECONFIG_BYTES = 8 * 1024 * 1024  # many clusters with inline certificates
@@ -256,9 +258,12 @@ def exec_token(access: ClusterAccess, timeout: float = EXEC_TIMEOUT) -> str:
             f"context {access.context!r}: {plugin.command} gave no token within {timeout:g} s"
         ) from None
     if result.returncode != 0:
+        said = plugin_error_excerpt(result.stderr)
         raise KubeconfigError(
-            f"context {access.context!r}: {plugin.command} failed: {result.stderr.strip()[:500]}",
-            hint="are your cloud credentials current? (for AWS: `aws sso login` or the CI role)",
+            f"context {access.context!r}: {plugin.command} exited with status {result.returncode}"
+            + (f"; it said (token-like words masked):\n{said}" if said else ""),
+            hint="are your cloud credentials current? (for AWS: `aws sso login` or the CI role); "
+            f"run {plugin.command} yourself to see all it prints",
         )
     try:
         token = json.loads(result.stdout)["status"]["token"]
@@ -268,4 +273,22 @@ def exec_token(access: ClusterAccess, timeout: float = EXEC_TIMEOUT) -> str:
         ) from None
     if not isinstance(token, str):
         raise KubeconfigError(f"context {access.context!r}: the ExecCredential has no token")
+    register_secret(token)  # never in a message or crash log the task boundary writes
     return token
+
+
+PLUGIN_ERROR_LINES = 5
+PLUGIN_ERROR_CHARS = 500
+
+
+def plugin_error_excerpt(stderr: str) -> str:
+    """What a failed credential plugin said, as it may be printed: its last few lines, every
+    token-like word masked (:func:`avion_workspace.redact.mask_tokens`).
+
+    The plugin's job is to hand out a token, and some echo one (or a session key) in a debug or
+    error line; its reason for failing ("the SSO session has expired", "Unable to locate
+    credentials") is usually the last line and is what the user needs. Its standard output, the
+    credential itself, is never shown."""
+    lines = [line.strip() for line in mask_tokens(stderr).splitlines() if line.strip()]
+    text = "\n".join(f"  {line}" for line in lines[-PLUGIN_ERROR_LINES:])
+    return text if len(text) <= PLUGIN_ERROR_CHARS else "..." + text[-PLUGIN_ERROR_CHARS:]

@@ -10,12 +10,12 @@ Every module here imports only invoke and the standard library at module level.
   task with two positionals fails to parse). When the namespace is built for the ``inv``
   command, the arguments still to be parsed are checked first and a help flag after a task
   name becomes ``inv --help TASK`` (invoke's own per-task help); the wrapper catches any value that still carries one.
-- Ctrl-C is exit 130 at any moment after this module is imported: while invoke parses and
-  loads tasks (invoke alone would exit 1), in a task's lazy imports, and in the task itself
-  (where :func:`avion_workspace.boundary.guarded` also turns it into 130 after clean-up).
-  Before it (the interpreter's and invoke's own start-up, which no workspace code can hook
-  without replacing the ``inv`` script) Python's default applies: the process dies of SIGINT,
-  which a shell also reports as 130. See docs/decisions/0050-interrupts-and-help.md.
+- Ctrl-C is exit 130 at any moment: the ``inv``/``invoke``/``avion`` scripts install
+  :func:`avion_workspace.cli.on_interrupt` as their first statement (invoke's import, ``tasks.py``
+  discovery); from this module's import on, the handler below also lets a running task clean up
+  (:func:`avion_workspace.boundary.guarded` turns the interrupt into 130 after clean-up). Only
+  the interpreter's own start-up, before any script code runs, is out of reach. See
+  docs/decisions/0050-trust-boundaries.md.
 """
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ import os
 import signal
 import sys
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any
 
 from invoke.collection import Collection
 from invoke.tasks import Task
 
-EXIT_INTERRUPTED = 130
+from avion_workspace.cli import EXIT_INTERRUPTED, exit_interrupted, on_interrupt
+
 HELP_FLAGS = frozenset({"--help", "-h"})
 
 # True while a task body runs: Ctrl-C then raises KeyboardInterrupt so clean-up code runs.
@@ -43,32 +44,38 @@ def _on_interrupt(signum: int, frame: object) -> None:
     if _in_task:
         raise KeyboardInterrupt
     # Parsing or loading: nothing to clean up; leave at once with the conventional code.
-    try:
-        sys.stderr.write("interrupted\n")
-        sys.stderr.flush()
-    finally:
-        os._exit(EXIT_INTERRUPTED)
+    on_interrupt(signum, frame)
 
 
-def _exit_interrupted() -> NoReturn:
-    """Exit 130 now. Clean-up already ran while the interrupt unwound the task; a plain
-    SystemExit is not enough, as CPython 3.11 turns any exit into death by SIGINT once a
-    KeyboardInterrupt has passed through code run by ``exec`` (dataclasses, attrs)."""
-    with contextlib.suppress(Exception):
-        sys.stdout.flush()
-        sys.stderr.flush()
-    os._exit(EXIT_INTERRUPTED)
+def _end_on_swallowed_interrupt(unraisable: Any) -> None:
+    """``sys.unraisablehook`` under ``inv``: a Ctrl-C whose ``KeyboardInterrupt`` landed in a
+    weakref callback, a finalizer or a GC callback cannot unwind the task (Python prints
+    "Exception ignored" and carries on as if never interrupted), and cannot be delivered again
+    from here (the handler would run inside this hook). So it ends the command as the user
+    asked: "interrupted", exit 130, without the task's clean-up, as a kill at that moment would;
+    every writer tolerates that (journalled manifest, temporary files swept by the next run;
+    docs/decisions/0050-trust-boundaries.md). Any other unraisable exception is reported as
+    before."""
+    if isinstance(unraisable.exc_type, type) and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        on_interrupt(signal.SIGINT, None)
+    _previous_unraisablehook(unraisable)
+
+
+_previous_unraisablehook = sys.unraisablehook
 
 
 def install_interrupt_handler() -> None:
-    """Ctrl-C → exit 130 from now on, when running as the ``inv`` command (main thread only).
+    """Ctrl-C → exit 130 from now on, when running as a command (main thread only): under
+    invoke's ``program`` (our ``inv`` script, invoke's own, ``python -m invoke``) or a script
+    that installed :func:`avion_workspace.cli.on_interrupt` (``avion``).
 
     A process that merely imports the tasks (a test, a tool listing them) keeps its handler.
     """
-    if "invoke.main" not in sys.modules:
+    if "invoke.main" not in sys.modules and signal.getsignal(signal.SIGINT) is not on_interrupt:
         return
     with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGINT, _on_interrupt)
+        sys.unraisablehook = _end_on_swallowed_interrupt
 
 
 def allow_bytecode_cache() -> None:
@@ -141,15 +148,17 @@ def _wrap(task: Task[Any], name: str, root: Collection) -> None:
         if _asks_for_help(args, kwargs):
             _print_help(root, name)
             return None
-        _in_task = True
         try:
+            # Inside the try: a Ctrl-C right after it is set still unwinds here, never out to
+            # invoke (which would exit 1).
+            _in_task = True
             return body(*args, **kwargs)
         except KeyboardInterrupt:
             print("interrupted", file=sys.stderr)
-            _exit_interrupted()
+            exit_interrupted()
         except SystemExit as exc:
             if exc.code == EXIT_INTERRUPTED:  # the boundary already said "interrupted"
-                _exit_interrupted()
+                exit_interrupted()
             raise
         finally:
             _in_task = False

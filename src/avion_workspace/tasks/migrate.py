@@ -24,6 +24,11 @@ _TARGET_HELP = {
     "config_dir": "configuration folder (default: <workspace>/config)",
     "env": "environment whose config to use (default: local)",
 }
+# create and fix write into the folder: say where that may be (docs/decisions/0050).
+_WRITTEN_DIR_HELP = (
+    "an existing goose migrations folder to write in (instead of --service): anywhere, like "
+    "goose's -dir, relative to the current folder; never created, never a link, never under .git"
+)
 _RUN_HELP = _TARGET_HELP | {
     "dry_run": "print what would run; change nothing",
     "strict": "fail if an applied file was edited after it was applied",
@@ -194,7 +199,7 @@ def version(
         "name": "what the migration does, e.g. add_user_index",
         "sequential": "number it 00002 (next in sequence) instead of a UTC timestamp",
         "service": _TARGET_HELP["service"],
-        "dir": _TARGET_HELP["dir"],
+        "dir": _WRITTEN_DIR_HELP,
         "config_dir": _TARGET_HELP["config_dir"],
     },
 )
@@ -216,7 +221,10 @@ def create(
 
 @task(
     auto_shortflags=False,
-    help={k: _TARGET_HELP[k] for k in ("service", "all", "dir", "config_dir")},
+    help={
+        **{k: _TARGET_HELP[k] for k in ("service", "all", "config_dir")},
+        "dir": _WRITTEN_DIR_HELP,
+    },
 )
 def fix(
     c: Context,

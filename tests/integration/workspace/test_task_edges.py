@@ -1,13 +1,11 @@
-"""The task layer's edges as a user meets them: --help never runs a task, Ctrl-C is exit 130."""
+"""The task layer's edges as a user meets them: --help never runs a task (Ctrl-C: test_ctrl_c.py)."""
 
 from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -102,67 +100,3 @@ def test_help_among_other_arguments_still_runs_nothing(
     assert "Usage:" in result.stdout
     assert snapshot(sandbox) == before
     assert not (sandbox / "db").exists()
-
-
-# Moments after the workspace's task module is loaded (seconds) at which Ctrl-C arrives: the
-# rest of invoke's parsing, the task's lazy imports, config loading and the render itself.
-# Whatever the moment, the outcome must be the same, so no assertion depends on timing.
-DELAYS = (0.0, 0.01, 0.03, 0.06, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6, 0.8)
-LOADED = "avion_workspace.tasks\n"
-
-
-@pytest.mark.parametrize("delay", DELAYS)
-def test_ctrl_c_at_any_moment_exits_130(sandbox: Path, tmp_path: Path, delay: float) -> None:
-    """Python's own start-up (before any workspace code can run) is out of reach; the test
-    waits, by polling the import log, until the workspace's task module is loaded."""
-    log = tmp_path / "stderr"
-    with log.open("w") as err_file:
-        proc = subprocess.Popen(
-            [sys.executable, "-X", "importtime", "-m", "invoke", "render", "--check"],
-            cwd=sandbox,
-            stdout=subprocess.PIPE,
-            stderr=err_file,
-            text=True,
-            env={**os.environ, "NO_COLOR": "1"},
-        )
-        for _ in range(6000):  # generous bound on start-up, polled
-            if LOADED in log.read_text() or proc.poll() is not None:
-                break
-            time.sleep(0.01)
-        else:
-            proc.kill()
-            pytest.fail("the task module was never imported")
-        try:
-            proc.wait(timeout=delay)
-        except subprocess.TimeoutExpired:
-            proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=120)
-    err = "".join(
-        line for line in log.read_text().splitlines(True) if not line.startswith("import time:")
-    )
-    if proc.returncode == 0 or (proc.returncode == -signal.SIGINT and not err.strip()):
-        # finished before the signal arrived, or was already shutting down the interpreter
-        # (which restores the default handler) when it came: the work was complete
-        assert "render check OK" in out, (proc.returncode, out, err)
-        return
-    assert proc.returncode == 130, (proc.returncode, out, err)
-    assert err.strip() == "interrupted"
-
-
-def test_ctrl_c_while_invoke_parses_and_loads_tasks_exits_130(tmp_path: Path) -> None:
-    """Deterministic: the signal arrives right after the task namespace is built, before any
-    task runs (invoke alone exits 1 there)."""
-    script = (
-        "import os, signal, time\n"
-        "from invoke.main import program\n"
-        "from avion_workspace.tasks import build_namespace\n"
-        "build_namespace()\n"
-        "os.kill(os.getpid(), signal.SIGINT)\n"
-        "time.sleep(60)\n"
-        "raise SystemExit(0)\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=False, timeout=120
-    )
-    assert result.returncode == 130, result.stderr
-    assert result.stderr.strip() == "interrupted"

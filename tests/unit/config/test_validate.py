@@ -343,3 +343,27 @@ def test_an_overlay_lowering_a_limit_below_the_base_request_is_blamed(edit: Edit
         f"{cfg / 'environments/staging.yaml'}:5:19: $.service_defaults.resources.limits.cpu: "
         "the cpu request 50m is above the cpu limit 20m"
     ), message
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        (
+            "chart_repository: oci://ghcr.io/avion-platform/charts",
+            "chart_repository: oci://robot:{token}@ghcr.io/avion-platform/charts",
+        ),
+        ("registry: ghcr.io/avion-platform", "registry: robot:{token}@ghcr.io/avion-platform"),
+        # long enough that the quoted value is shortened: no part of the token may survive
+        (
+            "chart_repository: oci://ghcr.io/avion-platform/charts",
+            "chart_repository: https://robot:{token}{token}{token}@charts.example/x",
+        ),
+    ],
+)
+def test_a_credential_in_a_repository_url_is_never_quoted(edit: Edit, old: str, new: str) -> None:
+    token = "tok9f8e7d6c5b4a"
+    message = only(edit("platform.yaml", f"  {old}\n", f"  {new.format(token=token)}\n"))
+    assert "does not match the naming rule" in message
+    assert "***@" in message
+    for fragment in (token, token[:6], "robot:"):
+        assert fragment not in message

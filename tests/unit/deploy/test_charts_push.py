@@ -19,8 +19,9 @@ from hypothesis import strategies as st
 from avion_workspace import boundary
 from avion_workspace.config import load_platform
 from avion_workspace.config.model import Platform
-from avion_workspace.deploy.publish import ChartPushFailed, push_charts, shown_repository
+from avion_workspace.deploy.publish import ChartPushFailed, push_charts
 from avion_workspace.process import Completed
+from avion_workspace.redact import shown_url
 from tests.support import ROOT
 
 SECRET = "pw-9Xq2-never-shown"  # pragma: allowlist secret
@@ -61,13 +62,13 @@ class FakeHelm:
     ],
 )
 def test_user_information_is_masked_wherever_the_url_is_shown(url: str, shown: str) -> None:
-    assert shown_repository(url) == shown
+    assert shown_url(url) == shown
 
 
 @settings(max_examples=200, deadline=None)
 @given(password=st.text(st.characters(blacklist_characters="/?#\n"), min_size=1).map("Z".__add__))
 def test_no_password_survives_masking(password: str) -> None:
-    assert password not in shown_repository(f"oci://robot:{password}@host/charts")
+    assert password not in shown_url(f"oci://robot:{password}@host/charts")
 
 
 def test_a_repository_with_credentials_is_refused_masked(platform: Platform) -> None:

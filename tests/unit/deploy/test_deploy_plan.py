@@ -247,3 +247,44 @@ def test_service_monitor_is_validated_against_the_vendored_schema() -> None:
     assert problems[0].message.startswith(
         "ServiceMonitor/auth: $.spec.endpoints[0]: Additional properties"
     )
+
+
+def test_credentials_in_a_chart_repository_url_are_never_printed(
+    platforms: dict[str, Platform], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An upstream chart repository reached with a user and token (a private mirror): helm gets
+    the URL as written; the plan, its fetch lines and what the boundary prints mask the token."""
+    from dataclasses import replace
+
+    from avion_workspace import boundary
+    from avion_workspace.boundary import mask
+    from avion_workspace.deploy.plan import register_plan_secrets
+    from avion_workspace.render.infrastructure import UPSTREAM
+
+    token = "tok-9f8e7d6c5b4a"
+    https = f"https://robot:{token}@charts.example/ingress"
+    oci = f"oci://robot:{token}@registry.example/charts"
+    monkeypatch.setitem(
+        UPSTREAM, "ingress-nginx", replace(UPSTREAM["ingress-nginx"], repository=https)
+    )
+    monkeypatch.setitem(
+        UPSTREAM,
+        "kube-prometheus-stack",
+        replace(UPSTREAM["kube-prometheus-stack"], repository=oci),
+    )
+    plan = plan_deploy(platforms["production"], helm="helm")
+    argv = [arg for step in plan.steps for arg in step.argv]
+    assert https in argv
+    assert f"{oci}/kube-prometheus-stack" in argv
+    printed = format_plan(plan)
+    assert token not in printed
+    assert "'https://***@charts.example/ingress'" in printed
+    assert (
+        "fetches ingress-nginx-4.12.0.tgz from the Helm repository https://***@charts.example/ingress"
+        in printed
+    )
+    assert "oci://***@registry.example/charts/kube-prometheus-stack" in printed
+    monkeypatch.setattr(boundary, "_SECRETS", set())  # this test's registrations stay here
+    register_plan_secrets(plan)
+    helm_says = f'Error: looks like "{https}" is not a valid chart repository (robot:{token})'
+    assert token not in mask(helm_says)

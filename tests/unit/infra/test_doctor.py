@@ -8,7 +8,7 @@ import pytest
 
 from avion_workspace.config import load_platform
 from avion_workspace.errors import ToolMissing
-from avion_workspace.infra.doctor import collect, postgres_check, s3_notes
+from avion_workspace.infra.doctor import collect, inv_script_check, postgres_check, s3_notes
 from avion_workspace.tools import TOOLS, Tool, install_tool
 
 
@@ -105,3 +105,18 @@ def test_expiry_config_asks_for_is_noted_as_not_applied_locally(fixture_config: 
     assert not notes[0].required
     assert "versitygw does not implement bucket lifecycle" in notes[0].how_to_get
     assert "avion-backups after 30 d, avion-logs after 14 d" in notes[0].how_to_get
+
+
+def test_the_inv_script_is_reported_as_the_workspaces_or_invokes(tmp_path: Path) -> None:
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    (ours / "inv").write_text("import re\nimport sys\nfrom avion_workspace.cli import main\n")
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    (theirs / "inv").write_text("import re\nimport sys\nfrom invoke.main import program\n")
+    assert inv_script_check(ours).found == str(ours / "inv")
+    for folder in (theirs, tmp_path / "none"):
+        check = inv_script_check(folder)
+        assert not check.ok
+        assert not check.required
+        assert "pip install --no-deps --force-reinstall -e ." in check.how_to_get

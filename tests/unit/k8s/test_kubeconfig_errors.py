@@ -143,3 +143,75 @@ def test_the_task_exits_1_and_prints_no_secret(tmp_path: Path) -> None:
         assert SECRET not in result.stdout + result.stderr
         if extra:
             assert json.loads(result.stdout)["error"].startswith("invalid kubeconfig")
+
+
+# A failing credential plugin that, like some do in a debug or error line, echoes what it holds.
+JWT = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJyb2JvdCJ9.c2lnbmF0dXJlMTIz"  # pragma: allowlist secret
+EKS = "k8s-aws-v1.aHR0cHM6Ly9zdHMuYW1hem9uYXdzLmNvbS8_QWN0aW9uPUdldENhbGxlcklkZW50aXR5"
+LEAKY_PLUGIN_STDERR = (
+    f"debug: Authorization: Bearer {JWT}\n"
+    f"debug: token={SECRET}\n"
+    f'debug: {{"sessionToken": "{SECRET}", "status": {{"token": "{EKS}"}}}}\n'
+    f"debug: retrying https://robot:{SECRET}@sts.example/\n"
+    "\x1b[31mError: the SSO session has expired or is invalid\x1b[0m\n"
+)
+
+
+def leaky_plugin(folder: Path, status: int = 1) -> Path:
+    """A real exec credential plugin: an executable script that writes the lines above to
+    stderr (and a valid credential to stdout) and exits with ``status``."""
+    script = folder / "leaky-credential-plugin"
+    credential = {"kind": "ExecCredential", "status": {"token": EKS}}
+    script.write_text(
+        f"#!{sys.executable}\n"
+        "import sys\n"
+        f"sys.stderr.write({LEAKY_PLUGIN_STDERR!r})\n"
+        f"print({json.dumps(credential)!r})\n"
+        f"sys.exit({status})\n"
+    )
+    script.chmod(0o755)
+    return script
+
+
+def plugin_kubeconfig(folder: Path, status: int = 1) -> Path:
+    plugin = {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "command": str(leaky_plugin(folder, status)),
+    }
+    return write_kubeconfig(
+        folder / "config", "avion-staging", "https://127.0.0.1:1", user={"exec": plugin}
+    )
+
+
+def test_a_failing_credential_plugin_is_reported_with_its_reason_and_no_token(
+    tmp_path: Path,
+) -> None:
+    from avion_workspace.k8s.kubeconfig import exec_token
+
+    access = resolve_context(load_kubeconfig([plugin_kubeconfig(tmp_path)]), "avion-staging")
+    with pytest.raises(KubeconfigError) as info:
+        exec_token(access)
+    text = shown(info.value)
+    assert "leaky-credential-plugin exited with status 1" in text
+    assert "Error: the SSO session has expired or is invalid" in text  # its reason, kept
+    for token in (JWT, SECRET, EKS, "c2lnbmF0dXJlMTIz", "\x1b", "[31m"):
+        assert token not in text
+    assert "aws sso login" in (info.value.hint or "")
+
+
+def test_the_task_prints_no_token_of_a_failing_plugin(tmp_path: Path) -> None:
+    config = plugin_kubeconfig(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "k8s.check", "--env", "staging"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "KUBECONFIG": str(config), "NO_COLOR": "1"},
+        timeout=120,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "exited with status 1" in result.stderr
+    assert "the SSO session has expired" in result.stderr
+    for token in (JWT, SECRET, EKS):
+        assert token not in result.stdout + result.stderr
