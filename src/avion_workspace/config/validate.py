@@ -107,6 +107,22 @@ def _compiled(raw: bytes, source: str) -> jsonschema.Draft202012Validator:
 
 
 _DEFS_REF = "#/$defs/"
+# A definition name that means itself in a JSON pointer (no "~" escape, "%" escape or "/").
+_PLAIN_DEF_NAME = re.compile(r"[A-Za-z0-9_.-]+")
+# Keywords whose values are data, not subschemas: a "$ref" key inside them is a value.
+_DATA_KEYWORDS = frozenset({"const", "enum", "default", "examples"})
+# Keywords that give a subschema an identity of its own: "#/$defs/..." inside it is its own.
+_IDENTITY_KEYWORDS = ("$id", "$anchor", "$dynamicAnchor", "$dynamicRef")
+
+
+def _has_identity(node: Any) -> bool:
+    if isinstance(node, list):
+        return any(_has_identity(item) for item in node)
+    if not isinstance(node, dict):
+        return False
+    return any(key in node for key in _IDENTITY_KEYWORDS) or any(
+        _has_identity(value) for value in node.values()
+    )
 
 
 def inline_local_refs(schema: Any) -> Any:
@@ -114,33 +130,67 @@ def inline_local_refs(schema: Any) -> Any:
 
     The same schema for validation (sibling keywords stay beside it, under ``allOf`` in the
     ``$ref``'s place), without a reference lookup per instance value: those were 40% of
-    validating a 200-service config. References that are not to ``$defs``, dangling or
-    recursive are left as they are; ``$defs`` itself is kept for them.
+    validating a 200-service config. Each definition is inlined once and shared wherever it is
+    referenced, so the result is no larger than the schema (definitions referring twice to
+    definitions that do the same would otherwise double at every level). References that are
+    not to ``$defs``, dangling or recursive, to a name a JSON pointer would read differently, or
+    to a definition with an identity of its own (``$id``, anchors), and anything under a data
+    keyword (``const``, ``enum``, ``default``, ``examples``) or an embedded resource (``$id``),
+    are left as they are; ``$defs`` itself is kept for them.
     """
     if not isinstance(schema, dict) or not isinstance(schema.get("$defs"), dict):
         return schema
     defs: dict[str, Any] = schema["$defs"]
+    done: dict[str, Any] = {}
+    active: set[str] = set()
+    own_identity: dict[str, bool] = {}
 
-    def walk(node: Any, active: tuple[str, ...]) -> Any:
+    def inlinable(name: str) -> bool:
+        if name not in defs or name in active:
+            return False
+        if name not in own_identity:
+            own_identity[name] = _has_identity(defs[name])
+        return not own_identity[name]
+
+    def inlined_def(name: str) -> Any:
+        if name not in done:
+            active.add(name)
+            try:
+                done[name] = walk(defs[name])
+            finally:
+                active.discard(name)
+        return done[name]
+
+    def walk(node: Any) -> Any:
         if isinstance(node, list):
-            return [walk(item, active) for item in node]
-        if not isinstance(node, dict):
-            return node
+            return [walk(item) for item in node]
+        if not isinstance(node, dict) or "$id" in node:
+            return node  # a scalar, or an embedded resource: its references are its own
         ref = node.get("$ref")
         name = ref[len(_DEFS_REF) :] if isinstance(ref, str) and ref.startswith(_DEFS_REF) else None
-        if name is None or name not in defs or name in active or "allOf" in node:
-            return {key: walk(value, active) for key, value in node.items()}
-        target = walk(defs[name], (*active, name))
+        if (
+            name is None
+            or not _PLAIN_DEF_NAME.fullmatch(name)
+            or "allOf" in node
+            or not inlinable(name)
+        ):
+            return {
+                key: value if key in _DATA_KEYWORDS else walk(value) for key, value in node.items()
+            }
+        target = inlined_def(name)
         if len(node) == 1:
             return target
         return {
             ("allOf" if key == "$ref" else key): (
-                [target] if key == "$ref" else walk(value, active)
+                [target] if key == "$ref" else value if key in _DATA_KEYWORDS else walk(value)
             )
             for key, value in node.items()
         }
 
-    inlined = {key: walk(value, ()) for key, value in schema.items() if key != "$defs"}
+    try:
+        inlined = {key: walk(value) for key, value in schema.items() if key != "$defs"}
+    except RecursionError:  # a chain of references too long to inline: validate it as written
+        return schema
     inlined["$defs"] = defs
     return inlined
 

@@ -94,3 +94,82 @@ def test_siblings_stay_beside_the_reference_and_recursion_is_left_alone() -> Non
     validator = jsonschema.Draft202012Validator(inlined)
     assert not validator.is_valid({"a": 11})
     assert validator.is_valid({"a": 5, "t": {"child": {}}})
+
+
+def _distinct_nodes(node: Any, seen: set[int] | None = None) -> int:
+    """How many distinct dicts and lists ``node`` holds (a shared one counts once)."""
+    seen = set() if seen is None else seen
+    if not isinstance(node, dict | list) or id(node) in seen:
+        return 0
+    seen.add(id(node))
+    children = node.values() if isinstance(node, dict) else node
+    return 1 + sum(_distinct_nodes(child, seen) for child in children)
+
+
+def test_definitions_referring_twice_to_each_other_stay_linear() -> None:
+    # Each level's "a" and "b" are both the next level: written out, 2**levels copies of the
+    # last (a few kilobytes of schema took minutes and gigabytes at 26 levels).
+    levels = 16
+    defs: dict[str, Any] = {
+        f"l{i}": {
+            "type": "object",
+            "properties": {"a": {"$ref": f"#/$defs/l{i + 1}"}, "b": {"$ref": f"#/$defs/l{i + 1}"}},
+        }
+        for i in range(levels)
+    }
+    defs[f"l{levels}"] = {"type": "integer"}
+    inlined = inline_local_refs({"$defs": defs, "properties": {"top": {"$ref": "#/$defs/l0"}}})
+    assert _distinct_nodes(inlined) < 3 * _distinct_nodes(defs)
+    validator = jsonschema.Draft202012Validator(inlined)
+    deep: Any = "not an integer"
+    for _ in range(levels):
+        deep = {"a": deep}
+    assert not validator.is_valid({"top": deep})
+    assert validator.is_valid({"top": {"a": {"b": {}}}})
+
+
+def test_what_a_reference_does_not_mean_plainly_is_left_to_the_validator() -> None:
+    schema = {
+        "$defs": {
+            "a/b": {"type": "integer"},
+            "a~1b": {"type": "string"},  # what "#/$defs/a~1b" does NOT point to
+            "own": {
+                "$id": "https://example.invalid/own",
+                "$defs": {"label": {"type": "integer"}},
+                "$ref": "#/$defs/label",  # its own label, not the root's
+            },
+            "label": {"type": "string"},
+            "anchored": {"$anchor": "here", "type": "boolean"},
+        },
+        "properties": {
+            "escaped": {"$ref": "#/$defs/a~1b"},
+            "own": {"$ref": "#/$defs/own"},
+            "fixed": {"const": {"$ref": "#/$defs/label"}},
+            "anchored": {"$ref": "#/$defs/anchored"},
+            "embedded": {
+                "$id": "https://example.invalid/embedded",
+                "$defs": {"label": {"type": "null"}},
+                "properties": {"x": {"$ref": "#/$defs/label"}},
+            },
+        },
+    }
+    inlined = inline_local_refs(schema)
+    props = inlined["properties"]
+    assert props["escaped"] == {"$ref": "#/$defs/a~1b"}
+    assert props["own"] == {"$ref": "#/$defs/own"}
+    assert props["fixed"] == {"const": {"$ref": "#/$defs/label"}}
+    assert props["anchored"] == {"$ref": "#/$defs/anchored"}
+    assert props["embedded"] == schema["properties"]["embedded"]  # type: ignore[index]
+    original = jsonschema.Draft202012Validator(schema)
+    validator = jsonschema.Draft202012Validator(inlined)
+    for instance in (
+        {"escaped": 1},
+        {"escaped": "x"},
+        {"own": 1},
+        {"own": "x"},
+        {"fixed": {"$ref": "#/$defs/label"}},
+        {"fixed": {"type": "string"}},
+        {"embedded": {"x": None}},
+        {"embedded": {"x": "x"}},
+    ):
+        assert validator.is_valid(instance) == original.is_valid(instance), instance
