@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import referencing.exceptions
 from jsonschema.exceptions import ValidationError, best_match
 
 from avion_workspace.config.loader import (
@@ -212,6 +213,24 @@ def _diagnose_schema(validator: jsonschema.Draft202012Validator) -> ConfigError 
             tuple(str(p) if not isinstance(p, int) else p for p in exc.absolute_path)
         )
         return _bad_schema(SCHEMA_FILE.as_posix(), exc.message, where)
+    return None
+
+
+def _reference_problem(exc: Exception) -> ConfigError | None:
+    """The schema's references at fault for ``exc``, raised while validating, if they are.
+
+    The meta-schema accepts a ``$ref`` to nothing and a ring of ``$ref`` that never reaches a
+    value; validation then fails on the first value that gets there.
+    """
+    source = SCHEMA_FILE.as_posix()
+    if isinstance(exc, referencing.exceptions.Unresolvable):
+        return _bad_schema(source, f"the reference {str(exc.ref)!r} points to nothing")
+    if isinstance(exc, RecursionError):
+        return _bad_schema(
+            source,
+            "its $ref references lead back to themselves without a value being checked "
+            "(a definition that is only a reference to itself, or a ring of them)",
+        )
     return None
 
 
@@ -564,9 +583,9 @@ def check_document(doc: Document, validator: jsonschema.Draft202012Validator) ->
     """Schema problems, and the semantic problems that can be found beside them: all at once."""
     try:
         problems = list(_schema_problems(doc, validator))
-    except Exception:
+    except Exception as exc:
         # A broken schema (an unknown type, a dangling $ref...) fails while validating.
-        diagnosis = _diagnose_schema(validator)
+        diagnosis = _diagnose_schema(validator) or _reference_problem(exc)
         if diagnosis is None:
             raise
         raise diagnosis from None

@@ -3,6 +3,7 @@ or a hang."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 from collections.abc import Callable
@@ -159,3 +160,29 @@ def test_reserved_names_cover_every_directory_the_plan_puts_beside_the_services(
         if len(parts) > 2 and parts[0] in ("charts", "services"):
             beside.add(parts[1])
     assert beside - services <= set(RESERVED_SERVICE_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("defs", "expected"),
+    [
+        ({"label": {"$ref": "#/$defs/nowhere"}}, "'/$defs/nowhere' points to nothing"),
+        ({"label": {"$ref": "#/$defs/label"}}, "lead back to themselves"),
+        (
+            {"label": {"$ref": "#/$defs/text"}, "text": {"$ref": "#/$defs/label"}},
+            "lead back to themselves",
+        ),
+    ],
+)
+def test_a_schema_reference_to_nothing_or_to_itself_is_a_schema_error(
+    config_copy: Path, defs: dict[str, object], expected: str
+) -> None:
+    schema_file = config_copy / "schema" / "platform.schema.json"
+    schema = json.loads(schema_file.read_text())
+    schema["$defs"].update(defs)
+    schema_file.write_text(json.dumps(schema))
+    with pytest.raises(ConfigError) as info:
+        load_config(config_copy)
+    text = info.value.render()
+    assert "not a valid JSON Schema" in text
+    assert expected in text
+    assert "restore it" in text
