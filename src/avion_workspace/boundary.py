@@ -1,17 +1,21 @@
 """The task boundary: the one place engine errors become output and exit codes.
 
 1 for a user error (:class:`AvionError`), 130 for Ctrl-C, 3 for anything unexpected with a
-short "please report" line and the traceback written to a log file.
+short "please report" line and the traceback written to a log file. Output whose reader went
+away (``inv config.show | head -1``) ends the command quietly with 1, as the ``inv`` script does
+for invoke's own output.
 """
 
 from __future__ import annotations
 
+import os
+import select
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import NoReturn, TypeVar
 
 from avion_workspace.errors import USER_ERRORS
 
@@ -67,10 +71,33 @@ def guarded(action: Callable[[], T]) -> T:
         raise BoundaryExit(EXIT_INTERRUPTED) from None
     except (SystemExit, BoundaryExit):
         raise
+    except BrokenPipeError as exc:
+        if not _reader_gone(sys.stdout):
+            _report_bug(exc)  # a pipe to a child process: not the user's doing
+        # Nothing left to say to the reader. Python would report the same error again when it
+        # flushes stdout at exit, so stdout goes to /dev/null first (the recipe in Python's
+        # signal module documentation).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise BoundaryExit(EXIT_USER_ERROR) from None
     except Exception as exc:  # noqa: BLE001 - the boundary is the one place that catches all
-        log = _crash_log(exc)
-        _emit(
-            f"unexpected error: {type(exc).__name__}: {exc}\n"
-            f"This is a bug in the workspace; please report it with the log at {log}"
-        )
-        raise BoundaryExit(EXIT_UNEXPECTED) from None
+        _report_bug(exc)
+
+
+def _report_bug(exc: Exception) -> NoReturn:
+    log = _crash_log(exc)
+    _emit(
+        f"unexpected error: {type(exc).__name__}: {exc}\n"
+        f"This is a bug in the workspace; please report it with the log at {log}"
+    )
+    raise BoundaryExit(EXIT_UNEXPECTED) from None
+
+
+def _reader_gone(stream: object) -> bool:
+    """Whether the pipe or socket ``stream`` writes to has lost its reader."""
+    try:
+        fd = stream.fileno()  # type: ignore[attr-defined]
+    except (AttributeError, OSError, ValueError):
+        return False
+    poller = select.poll()
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))

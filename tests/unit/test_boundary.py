@@ -50,3 +50,43 @@ def test_unexpected_error_exits_3_and_logs_the_traceback(
 
 def test_value_passes_through() -> None:
     assert guarded(lambda: 42) == 42
+
+
+def test_output_whose_reader_went_away_ends_quietly_with_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``inv config.show | head -1``: the task's print fails once the reader is gone."""
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    pipe = os.fdopen(write_end, "w")
+    monkeypatch.setattr("sys.stdout", pipe)
+
+    def chatty() -> None:
+        for _ in range(10_000):
+            print("line of output")
+
+    try:
+        with pytest.raises(BoundaryExit) as info:
+            guarded(chatty)
+        pipe.write("x" * 100_000)
+        pipe.flush()  # what Python does at exit: stdout now goes nowhere, quietly
+    finally:
+        pipe.close()
+    assert info.value.code == 1
+    assert capsys.readouterr().err == ""
+
+
+def test_a_broken_pipe_to_another_program_is_still_a_bug(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def write_to_a_dead_child() -> None:
+        raise BrokenPipeError(32, "Broken pipe")
+
+    with pytest.raises(BoundaryExit) as info:
+        guarded(write_to_a_dead_child)
+    assert info.value.code == 3
+    err = capsys.readouterr().err
+    assert "unexpected error: BrokenPipeError" in err
+    Path(err.rsplit("log at ", 1)[1].strip()).unlink()

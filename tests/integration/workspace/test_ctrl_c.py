@@ -314,14 +314,18 @@ def test_the_start_up_exception_is_precise() -> None:
     assert without_swallowed_startup_interrupt(rest) == rest
 
 
-def test_a_reader_that_went_away_is_no_traceback(sandbox: Path) -> None:
-    """``inv --list | head -1``: the pipe's reader is gone before inv writes (closed here before
-    inv starts, so the outcome does not depend on timing)."""
+@pytest.mark.parametrize(
+    "command", [["--list"], ["tools.list"], ["config.show", "--env", "local"]], ids=" ".join
+)
+def test_a_reader_that_went_away_is_no_traceback(sandbox: Path, command: list[str]) -> None:
+    """``inv --list | head -1``, ``inv config.show | head -1``: the pipe's reader is gone before
+    inv writes (closed here before inv starts, so the outcome does not depend on timing); invoke's
+    output and a task's alike."""
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
         result = subprocess.run(
-            [str(INV), "--list"],
+            [str(INV), *command],
             cwd=sandbox,
             stdout=write_end,
             stderr=subprocess.PIPE,
