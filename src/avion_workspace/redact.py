@@ -17,8 +17,11 @@ from urllib.parse import quote, unquote
 from avion_workspace.boundary import MASK, register_secret
 
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
-# In free text: a scheme, then user information up to the last "@" before the host.
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/?#\"'<>]*@)")
+# In free text: a scheme, then user information up to the last "@" before the path. "?", "#"
+# and quotes count as user information there: a password written with them unencoded (common
+# in generated ones) would otherwise end the match before its "@" and be printed whole. At
+# worst an "@" in a query without a path masks the host too.
+_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/<>]*@)")
 
 
 def userinfo_span(url: str) -> tuple[int, int] | None:
@@ -27,12 +30,10 @@ def userinfo_span(url: str) -> tuple[int, int] | None:
     Without a scheme the whole value is read as ``user:password@host/path`` (a registry path)."""
     match = _SCHEME.match(url)
     start = match.end() if match else 0
-    end = len(url)
-    for sep in "/?#":
-        found = url.find(sep, start)
-        if found != -1:
-            end = min(end, found)
-    at = url.rfind("@", start, end)
+    # Up to the path: "?" or "#" before an "@" is a password's unencoded character rather than
+    # a query or fragment (masking a query's "@" too is the safe mistake).
+    end = url.find("/", start)
+    at = url.rfind("@", start, end if end != -1 else len(url))
     return (start, at) if at != -1 else None
 
 
@@ -63,11 +64,19 @@ def register_url_secrets(url: str) -> None:
             register_secret(variant)
 
 
-# A key that names a secret, then ":" or "=" (JSON, YAML, HTTP header, key=value), then its value.
+# Words that name a secret in a key (``auth`` and ``pass`` alone, not "authentication" or
+# "passed", which name none).
+_NAMING_WORDS = (
+    r"(?:token|secret|pass(?:w(?:or)?d|phrase)?(?![a-z])|pwd|credential|api[_-]?key|access[_-]?key"
+    r"|private[_-]?key|session|signature|auth(?![a-z])|authorization|cookie)"
+)
+# A key that names a secret, then ":" or "=" (JSON, YAML, HTTP header, key=value), then its value
+# (a quoted one whole, spaces included); or a command-line flag ending in such a word (not
+# ``--token-file``), then its value.
 _SECRET_KEY = re.compile(
-    r"(?i)(?P<key>[\w.-]*(?:token|secret|passw(?:or)?d|credential|api[_-]?key|access[_-]?key"
-    r"|session|signature|authorization|cookie)[\w.-]*[\"']?\s*[:=]\s*[\"']?)"
-    r"(?P<value>[^\s\"',;&]+)"
+    rf"(?i)(?P<key>[\w.-]*{_NAMING_WORDS}[\w.-]*[\"']?\s*[:=]\s*"
+    r"|(?<![\w-])--?[\w-]*" + _NAMING_WORDS + r"\s+)"
+    r"(?P<value>\"[^\"\n]*\"?|'[^'\n]*'?|[^\s\"',;&]+)"
 )
 # An authorization scheme and its credential, wherever it appears.
 _AUTH_SCHEME = re.compile(r"(?i)(?P<key>\b(?:bearer|basic)\s+)(?P<value>[A-Za-z0-9+/=_.~-]{8,})")
@@ -84,6 +93,14 @@ def _opaque(match: re.Match[str]) -> str:
     return word
 
 
+def _masked_value(match: re.Match[str]) -> str:
+    value = match["value"]
+    quote = value[0] if value[0] in "\"'" else ""
+    if value.strip("\"'") == MASK:  # masked already (a URL's user information)
+        return match["key"] + value
+    return match["key"] + quote + MASK + (quote if len(value) > 1 and value[-1] == quote else "")
+
+
 def mask_tokens(text: str) -> str:
     """``text`` with everything token-like masked, for output of a program that hands out
     credentials. Masked: the value after a key naming a secret (``token=``, ``"password": ``,
@@ -95,5 +112,5 @@ def mask_tokens(text: str) -> str:
     text = _CONTROL.sub("", text)
     text = mask_urls(text)
     text = _AUTH_SCHEME.sub(lambda m: m["key"] + MASK, text)
-    text = _SECRET_KEY.sub(lambda m: m["key"] + (m["value"] if m["value"] == MASK else MASK), text)
+    text = _SECRET_KEY.sub(_masked_value, text)
     return _OPAQUE.sub(_opaque, text)

@@ -18,6 +18,10 @@ from avion_workspace.redact import mask_tokens, mask_urls, shown_url
         ("oci://robot:pw@ghcr.io/org/charts", "oci://***@ghcr.io/org/charts"),
         ("https://user:to@ken@charts.example/", "https://***@charts.example/"),
         ("https://charts.example/a@b", "https://charts.example/a@b"),  # "@" in the path
+        # a password with an unencoded "#", "?" or quote: still user information, never shown
+        ("https://robot:p#ss@charts.example/x", "https://***@charts.example/x"),
+        ("oci://robot:p?ss@ghcr.io/org", "oci://***@ghcr.io/org"),
+        ("https://robot:p'ss\"@charts.example", "https://***@charts.example"),
         ("robot:pw@ghcr.io/org", "***@ghcr.io/org"),  # no scheme: a registry path
     ],
 )
@@ -75,3 +79,38 @@ TOKEN_ALPHABET = string.ascii_letters + string.digits + "+/=_.-~"
 def test_an_opaque_token_never_survives(token: str, before: str, after: str) -> None:
     """Any 20+ character word of a token alphabet mixing letters and digits, wherever it sits."""
     assert token not in mask_tokens(before + token + after)
+
+
+@pytest.mark.parametrize("password", ["p#ss", "p?ss", "p'ss", 'p"ss', "p#s?s'"])
+def test_mask_urls_masks_a_password_with_unencoded_url_characters(password: str) -> None:
+    text = f"Error: failed to fetch https://robot:{password}@charts.example/index.yaml : 401"
+    masked = mask_urls(text)
+    assert password not in masked
+    assert masked == "Error: failed to fetch https://***@charts.example/index.yaml : 401"
+
+
+@pytest.mark.parametrize(
+    ("line", "secret"),
+    [
+        ("pwd=hunter2", "hunter2"),
+        ("pass=hunter2", "hunter2"),
+        ("passphrase: hunter2", "hunter2"),
+        ("private_key=hunter2", "hunter2"),
+        ("auth=hunter2", "hunter2"),
+        ("exec: running plugin --token hunter2", "hunter2"),
+        ("--client-secret hunter2", "hunter2"),
+        ('token="hunter two words"', "two words"),
+        ("password: 'hunter two'", "two"),
+    ],
+)
+def test_mask_tokens_more_key_forms(line: str, secret: str) -> None:
+    assert secret not in mask_tokens(line)
+
+
+def test_mask_tokens_keeps_words_that_only_resemble_secret_keys() -> None:
+    for reason in (
+        "authentication: token expired",
+        "3 checks passed: refreshing",
+        "reading --token-file /var/run/secrets/eks",
+    ):
+        assert mask_tokens(reason) == reason
