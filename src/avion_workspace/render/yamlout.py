@@ -1,7 +1,9 @@
 """YAML documents as the renderers write them: block style, byte for byte what libyaml emits.
 
 :func:`libyaml_yaml` is the reference: PyYAML's safe representation (multi-line strings as
-literal blocks) serialised by libyaml, width 100. :func:`to_yaml` writes the same text itself,
+literal blocks) serialised by libyaml, width 100, with one change to PyYAML's resolver: strings
+that Helm's or a YAML 1.2 reader would take for a boolean or a number (``y``, ``1e3``, ``0o17``)
+are quoted like those YAML 1.1 reads so (``yes``, ``0x1F``). :func:`to_yaml` writes the same text itself,
 line by line, for the data the engine emits (dicts, lists and tuples of str, bool, int and None),
 about five times faster: a chart for 200 services is hundreds of thousands of scalars. It writes a
 scalar only where libyaml's rules, restated below from its emitter, fix the text: a one-line
@@ -14,6 +16,7 @@ simple keys, a float, another type) sends the whole document to the reference.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Any
 
 import yaml
@@ -30,10 +33,25 @@ _LEADING_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 _CACHE_LIMIT = 1 << 16
 
 
+# Plain scalars PyYAML's YAML 1.1 resolver reads as strings but the other readers of the
+# generated files do not: Helm and Kubernetes (go-yaml v2 through sigs.k8s.io/yaml) read y, Y, n
+# and N as booleans, and 1e3, 1.5e3, 0o17 or 0B1 (underscores ignored) as numbers; YAML 1.2
+# readers (docker compose) the numbers too. A service described as "1e3" would reach its Chart.yaml
+# as "1000". Such strings are quoted, as PyYAML quotes "yes" or "0x1F"; the resolver is the
+# emitter's only notion of "reads back as this string", for both writers in this module.
+_READ_OTHERWISE = re.compile(
+    r"[yYnN]|(?=[^0-9]*[0-9])[-+]?(?:0[xXoObB][0-9a-fA-F_]+"
+    r"|(?:\.[0-9_]+|[0-9_]+(?:\.[0-9_]*)?)(?:[eE][-+]?[0-9_]+)?)"
+)
+_NOT_A_STRING = _TAG + "other-readers"  # any tag but str's makes the emitter quote the scalar
+
+
 @functools.lru_cache(maxsize=65536)
 def _implicit_tag(value: str, implicit: tuple[bool, bool]) -> str:
     # The safe resolver's answer depends only on the scalar (no path resolvers are registered).
     tag: str = _RESOLVER.resolve(yaml.ScalarNode, value, list(implicit))  # type: ignore[no-untyped-call]
+    if implicit[0] and tag == _STR_TAG and _READ_OTHERWISE.fullmatch(value):
+        return _NOT_A_STRING
     return tag
 
 
@@ -67,7 +85,7 @@ def _node(value: Any) -> yaml.Node:
     raise TypeError(type(value).__name__)
 
 
-class BlockStringDumper(_SAFE_DUMPER):  # type: ignore[misc]  # a C or Python class, by build
+class BlockStringDumper(_Dumper):
     """The safe dumper, writing multi-line strings as literal blocks (as :func:`_node` does)."""
 
 

@@ -232,3 +232,28 @@ def test_only_documents_with_multiline_strings_go_to_libyaml(
     expected = [d for d in documents if _has_multiline_string(d)]
     assert 0 < len(expected) < len(documents) // 10
     assert fallbacks == expected
+
+
+# What Helm reads (go-yaml v2 through sigs.k8s.io/yaml, checked with a probe program built on
+# it): y/Y/n/N are booleans, these numbers; a YAML 1.2 reader (docker compose) agrees on numbers.
+_READ_AS_OTHER_TYPES = ["y", "Y", "n", "N", "1e3", "1.5e3", "-2E-3", ".5e1", "0o17", "0O17"]
+_READ_AS_OTHER_TYPES += ["0b101", "0B1", "0X1f", "1_0e1_0", "+0o7", "-0x_1", "1e+3"]
+_STRINGS_EVERYWHERE = ["_", ".", "e3", "1e", "1e3x", "0o", "v1.2", "yy", "no way", "0x1Fz"]
+
+
+@pytest.mark.parametrize("text", _READ_AS_OTHER_TYPES)
+def test_strings_other_yaml_readers_take_for_numbers_or_booleans_are_quoted(text: str) -> None:
+    data = {"description": text, text: [text], "ok": ["a", {"k": text}]}
+    written = to_yaml(data)
+    assert written == libyaml_yaml(data)
+    assert f"description: '{text}'\n" in written
+    assert f"'{text}':\n- '{text}'\n" in written
+    assert f"- k: '{text}'\n" in written
+    assert yaml.safe_load(written) == data
+    floats = {**data, "ratio": 0.5}  # the float sends the document to PyYAML's representer
+    assert f"description: '{text}'\n" in to_yaml(floats)
+
+
+@pytest.mark.parametrize("text", _STRINGS_EVERYWHERE)
+def test_strings_every_reader_takes_for_strings_stay_plain(text: str) -> None:
+    assert to_yaml({"k": text}) == f"k: {text}\n"
