@@ -37,10 +37,11 @@ class UnreadableFile(AvionError):
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 # One pass for the common case: non-empty parts of ordinary characters, none of them ``.``,
-# ``..`` or ``.git`` (in any case). Anything else takes the slow path, which names the reason.
+# ``..`` or ``.git`` (in any case). Anything else (surrogates included) takes the slow path,
+# which names the reason.
 _PLAIN_RELATIVE = re.compile(
-    r"(?!(?:\.{1,2}|\.[gG][iI][tT])(?:/|$))[^/\\\x00-\x1f\x7f]+"
-    r"(?:/(?!(?:\.{1,2}|\.[gG][iI][tT])(?:/|$))[^/\\\x00-\x1f\x7f]+)*"
+    r"(?!(?:\.{1,2}|\.[gG][iI][tT])(?:/|$))[^/\\\x00-\x1f\x7f\ud800-\udfff]+"
+    r"(?:/(?!(?:\.{1,2}|\.[gG][iI][tT])(?:/|$))[^/\\\x00-\x1f\x7f\ud800-\udfff]+)*"
 )
 
 
@@ -57,6 +58,10 @@ def _violation(rel: str) -> str | None:
         return "is empty"
     if _CONTROL.search(rel):
         return "contains a control character"
+    try:
+        os.fsencode(rel)  # a lone surrogate from JSON's "\\ud800": no file can have that name
+    except UnicodeError:
+        return "is not a valid file name"
     if "\\" in rel:
         return "contains a backslash"
     if rel.startswith("/"):

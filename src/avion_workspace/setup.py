@@ -7,10 +7,13 @@ and migrate every service database. Every step is idempotent: a second run chang
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import sys
 import sysconfig
+import tempfile
 import time
 from pathlib import Path
 
@@ -37,6 +40,26 @@ def _installed() -> list[str]:
     return sorted(entry.name for entry in entries if entry.name.endswith(".dist-info"))
 
 
+_MAX_STAMP_BYTES = 1024
+_MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # render.writer's bound (not imported: the fast path)
+
+
+def _manifest_outputs(manifest: Path) -> list[str] | None:
+    """The paths the manifest lists, sorted, when it is a regular JSON file of the manifest's
+    shape and the path policy allows each; else ``None`` (the full render reads it and names
+    what is wrong). Never blocks on a FIFO or reads a device."""
+    from avion_workspace.pathpolicy import UnreadableFile, policy_violation, read_regular
+
+    try:
+        raw = read_regular(manifest, limit=_MAX_MANIFEST_BYTES, source=MANIFEST)
+        files = json.loads(raw.decode("utf-8"))["files"]
+    except (UnreadableFile, OSError, ValueError, KeyError, TypeError, RecursionError):
+        return None
+    if not isinstance(files, dict) or any(policy_violation(rel) is not None for rel in files):
+        return None
+    return sorted(files)
+
+
 def render_fingerprint(root: Path, config_dir: Path) -> str:
     """A digest of everything a render reads (config, the pipeline definition, the engine, its
     templates and libraries, the installed dependencies) and writes.
@@ -51,11 +74,10 @@ def render_fingerprint(root: Path, config_dir: Path) -> str:
     libraries = (p for p in root.glob("libs/*/src/**/*") if "__pycache__" not in p.parts)
     paths = [*sorted(config_dir.rglob("*")), root / PIPELINE, *sorted(engine), *sorted(libraries)]
     manifest = root / MANIFEST
-    try:
-        outputs = json.loads(manifest.read_text(encoding="utf-8"))["files"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return ""  # no manifest yet: always render
-    paths += [manifest, *(root / rel for rel in sorted(outputs))]
+    outputs = _manifest_outputs(root / MANIFEST)
+    if outputs is None:
+        return ""  # no manifest yet, or one only a full render can judge: always render
+    paths += [manifest, *(root / rel for rel in outputs)]
     digest = hashlib.sha256()
     digest.update(f"{sys.version}\0{' '.join(_installed())}\n".encode())
     for path in paths:
@@ -71,10 +93,14 @@ def render_fingerprint(root: Path, config_dir: Path) -> str:
 
 def render_is_current(root: Path, config_dir: Path) -> bool:
     """True when the stamp of the last render (or passing check) matches what is on disk now."""
+    from avion_workspace.pathpolicy import UnreadableFile, read_regular
+
     try:
-        recorded = (root / RENDER_STAMP).read_text(encoding="ascii")
-    except OSError:
-        return False  # no stamp (a fresh clone, CI): nothing to fingerprint against
+        recorded = read_regular(root / RENDER_STAMP, limit=_MAX_STAMP_BYTES).decode("ascii")
+    except (UnreadableFile, OSError, UnicodeDecodeError):
+        # No stamp (a fresh clone, CI), or not one this module wrote (a FIFO, garbage): nothing
+        # to fingerprint against.
+        return False
     current = render_fingerprint(root, config_dir)
     return bool(current) and recorded == current
 
@@ -87,7 +113,25 @@ def write_render_stamp(root: Path, config_dir: Path) -> None:
     """
     stamp = root / RENDER_STAMP
     if stamp.parent.is_dir():
-        stamp.write_text(render_fingerprint(root, config_dir), encoding="ascii")
+        _write_stamp(stamp, render_fingerprint(root, config_dir))
+
+
+def _write_stamp(stamp: Path, fingerprint: str) -> None:
+    """Replace ``stamp`` by a new regular file holding ``fingerprint``.
+
+    Renamed into place: whatever stood there (a FIFO, whose opening for writing would block for
+    ever; a link) is replaced, not written through. The stamp only saves work, so a stamp that
+    cannot be written (a folder in its place, a read-only ``.avion``) is left out: the next run
+    renders.
+    """
+    fd, temp = tempfile.mkstemp(prefix=".render.stamp.", suffix=".avion-tmp", dir=stamp.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(fingerprint)
+        Path(temp).replace(stamp)
+    except OSError:
+        with contextlib.suppress(OSError):
+            Path(temp).unlink()
 
 
 def render_if_changed(root: Path, config_dir: Path) -> str:
@@ -103,7 +147,7 @@ def render_if_changed(root: Path, config_dir: Path) -> str:
     report = apply_plan(root, plan_for(config_dir))
     changed = len(report.created) + len(report.updated) + len(report.deleted)
     stamp.parent.mkdir(parents=True, exist_ok=True)
-    stamp.write_text(render_fingerprint(root, config_dir), encoding="ascii")
+    _write_stamp(stamp, render_fingerprint(root, config_dir))
     return f"render OK: {changed} generated files written, {report.identical} already current"
 
 

@@ -80,6 +80,8 @@ _PARTS = st.sampled_from(
         " ",
         "-",
         ".github",
+        "\ud800",
+        "\udc80",  # os.fsencode's escape for an undecodable byte: a file can have it
     ]
 )
 
@@ -102,12 +104,17 @@ def test_the_fast_path_accepts_exactly_what_the_rules_accept(rel: str) -> None:
         ("a/../../b", "leaves the workspace (..)"),
         ("x/.GiT/config", "is under .git"),
         (".git", "is under .git"),
+        # JSON's "\ud800": a string no file name can be (encoding it raised, exit 3)
+        ("a/\ud800/b", "is not a valid file name"),
+        ("\udfff", "is not a valid file name"),
     ],
 )
 def test_each_rule_names_its_reason(rel: str, reason: str) -> None:
     assert policy_violation(rel) == reason
 
 
-@pytest.mark.parametrize("rel", ["a", "charts/x/values.yaml", ".github/workflows/ci.yml", "a/...b"])
+@pytest.mark.parametrize(
+    "rel", ["a", "charts/x/values.yaml", ".github/workflows/ci.yml", "a/...b", "a\udc80"]
+)
 def test_ordinary_paths_pass(rel: str) -> None:
     assert policy_violation(rel) is None

@@ -82,3 +82,76 @@ def test_the_stamp_is_written_only_where_local_state_lives(tmp_path: Path) -> No
     assert render_is_current(root, config)
     later(root / "out.txt")
     assert not render_is_current(root, config)
+
+
+def _stamped(tmp_path: Path) -> tuple[Path, Path]:
+    root, config = workspace(tmp_path)
+    (root / RENDER_STAMP).parent.mkdir()
+    write_render_stamp(root, config)
+    assert render_is_current(root, config)
+    return root, config
+
+
+def test_a_stamp_that_is_not_the_workspaces_means_not_current(tmp_path: Path) -> None:
+    root, config = _stamped(tmp_path)
+    stamp = root / RENDER_STAMP
+    stamp.write_bytes(b"\xff\xfe")  # garbage: was a UnicodeDecodeError (exit 3)
+    assert not render_is_current(root, config)
+    stamp.unlink()
+    os.mkfifo(stamp)  # was a read blocked for ever
+    assert not render_is_current(root, config)
+
+
+def test_a_manifest_only_a_full_render_can_judge_has_no_fingerprint(tmp_path: Path) -> None:
+    """The fast path neither crashes nor stats outside the workspace: the full render reads
+    such a manifest and names what is wrong with it."""
+    root, config = _stamped(tmp_path)
+    manifest = root / ".render-manifest.json"
+    for files in (
+        '{"\\ud800": {}}',  # was UnicodeEncodeError (exit 3)
+        '[1, "a"]',  # was TypeError sorting it (exit 3)
+        '{"../outside.txt": {}}',
+        '{"/etc/passwd": {}}',
+    ):
+        manifest.write_text('{"files": ' + files + "}")
+        assert render_fingerprint(root, config) == ""
+        assert not render_is_current(root, config)
+    manifest.unlink()
+    os.mkfifo(manifest)  # was a read blocked for ever
+    assert render_fingerprint(root, config) == ""
+
+
+def test_the_fast_paths_manifest_bound_is_the_writers() -> None:
+    from avion_workspace import setup
+    from avion_workspace.render import writer
+
+    assert setup._MAX_MANIFEST_BYTES == writer.MAX_MANIFEST_BYTES
+
+
+def test_whatever_stands_where_the_stamp_goes_is_replaced_not_written_through(
+    tmp_path: Path,
+) -> None:
+    root, config = workspace(tmp_path)
+    stamp = root / RENDER_STAMP
+    stamp.parent.mkdir()
+    os.mkfifo(stamp)  # opening it for writing blocked for ever without a reader
+    reader = os.open(stamp, os.O_RDONLY | os.O_NONBLOCK)  # so a write through it fails, not hangs
+    try:
+        write_render_stamp(root, config)
+    finally:
+        os.close(reader)
+    assert stamp.is_file()
+    assert render_is_current(root, config)
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep\n")
+    stamp.unlink()
+    stamp.symlink_to(outside)
+    write_render_stamp(root, config)
+    assert outside.read_text() == "keep\n"
+    assert not stamp.is_symlink()
+    assert render_is_current(root, config)
+    stamp.unlink()
+    stamp.mkdir()  # cannot be replaced: no stamp, no error, nothing left behind
+    write_render_stamp(root, config)
+    assert not render_is_current(root, config)
+    assert sorted(p.name for p in stamp.parent.iterdir()) == ["render.stamp"]
