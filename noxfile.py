@@ -39,7 +39,7 @@ def _workspace_args(extras: str = "") -> list[str]:
 
 def _install_workspace(session: nox.Session, extras: str = "test", *more: str) -> None:
     session.install(*_workspace_args(extras), *more)
-    # The workspace's `inv`/`invoke` scripts (Ctrl-C handled from the first statement) replace
+    # The workspace's `inv`/`invoke` scripts (bin/inv: Ctrl-C exit 130 at any moment) replace
     # invoke's own of the same names only when the workspace is installed after invoke. pip
     # installs dependencies first; uv does not promise an order (invoke's script won), so the
     # workspace is reinstalled alone, last. See docs/decisions/0050-trust-boundaries.md.

@@ -1,16 +1,18 @@
-"""``inv`` and ``invoke``: invoke's own command, with Ctrl-C → exit 130 from its first statement.
+"""``inv`` and ``invoke``: invoke's own command, with Ctrl-C → exit 130 at any moment.
 
 invoke's console script imports invoke and then discovers ``tasks.py`` (about 0.1 to 0.2 s) before
-any workspace code runs; a Ctrl-C there gave Python's ``KeyboardInterrupt`` traceback. This
-script is the workspace's replacement (pyproject ``[project.scripts]``): :func:`main` installs
-the handler first, then runs invoke's own ``program`` unchanged, so task discovery, ``-c``,
-``-r`` and every other invoke behaviour are invoke's. Once ``tasks.py`` imports
-:mod:`avion_workspace.tasks`, that module's handler takes over (it also lets a running task clean
-up). Before :func:`main` runs, only the interpreter's own start-up and this module's import are
-left (see docs/decisions/0050-trust-boundaries.md).
+any workspace code runs; a Ctrl-C there gave Python's ``KeyboardInterrupt`` traceback. The
+workspace installs its own ``bin/inv`` (a shell script, pyproject ``script-files``) that starts
+Python with SIGINT *blocked* (GNU ``env --block-signal``) and runs :func:`main`, which installs the
+handler and only then unblocks the signal: a Ctrl-C during the interpreter's start-up waits,
+pending, and then exits 130 like any other. invoke's own ``program`` then runs unchanged, so task
+discovery, ``-c``, ``-r`` and every other invoke behaviour are invoke's. Once ``tasks.py``
+imports :mod:`avion_workspace.tasks`, that module's handler takes over (it also lets a running
+task clean up). See docs/decisions/0050-trust-boundaries.md.
 
 Only ``os``, ``signal`` and ``sys`` are imported here (not even ``typing``), and
-``avion_workspace/__init__.py`` imports nothing: both load before the handler exists.
+``avion_workspace/__init__.py`` imports nothing: without ``env --block-signal`` (not GNU) both
+load before the handler exists.
 """
 
 from __future__ import annotations
@@ -65,6 +67,9 @@ def _ignore_interrupts() -> None:
 
 def main() -> None:
     signal.signal(signal.SIGINT, on_interrupt)
+    # bin/inv started Python with SIGINT blocked: one that came meanwhile is delivered now, to
+    # the handler above. The children the command starts inherit the unblocked mask.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     # Registered first, so it runs last at exit: after threads are joined and every other exit
     # function ran, the command is complete. The interpreter's tear-down that follows restores
     # the default handler for a Python one (a Ctrl-C there would kill the process by SIGINT and
