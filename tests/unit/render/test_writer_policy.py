@@ -431,3 +431,36 @@ def test_compare_reads_a_file_whole_and_keeps_its_mode(tmp_path: Path) -> None:
     (root / "big.yml").write_bytes(big)
     (root / "big.yml").chmod(0o755)
     assert writer.compare(root, plan_of({"big.yml": big})).changes[0].reason == "file mode differs"
+
+
+def test_a_huge_file_where_a_generated_one_goes_is_never_read(tmp_path: Path) -> None:
+    """A stray sparse terabyte (a log written to the wrong path) was read whole: MemoryError,
+    exit 3; a 3 GB one took 12 GB and printed itself as a diff. Now a conflict, never read,
+    never overwritten or removed (not even with --force)."""
+    root = tmp_path / "ws"
+    apply_plan(root, plan_of({"a.yml": b"a\n", "gone.yml": b"g\n"}))
+    for name in ("a.yml", "gone.yml"):
+        with (root / name).open("r+b") as handle:
+            handle.truncate(1 << 40)  # sparse: no disk used
+    plan = plan_of({"a.yml": b"a\n"})
+    changes = {c.path: c for c in writer.compare(root, plan).changes}
+    assert changes["a.yml"].reason == changes["gone.yml"].reason
+    assert changes["a.yml"].reason == "is larger than any file the workspace generates"
+    with pytest.raises(StaleRender) as stale:
+        writer.check_plan(root, plan)
+    assert len(stale.value.render()) < 2000
+    with pytest.raises(RenderConflict) as conflict:
+        apply_plan(root, plan, force=True)
+    assert "move it away" in conflict.value.render()
+    assert (root / "a.yml").stat().st_size == (root / "gone.yml").stat().st_size == 1 << 40
+
+
+def test_a_short_read_is_read_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A read may return less than asked (network file systems): the rest is read, not taken
+    for a hand edit."""
+    root = tmp_path / "ws"
+    content = b"line\n" * 1000
+    apply_plan(root, plan_of({"a.yml": content}))
+    real_read = os.read
+    monkeypatch.setattr(writer.os, "read", lambda fd, n: real_read(fd, min(n, 1000)))
+    assert writer.compare(root, plan_of({"a.yml": content})).changes[0].reason == "identical"
