@@ -12,7 +12,8 @@ def main() -> None:
 
     from avion_workspace.cli import on_interrupt
 
-    signal.signal(signal.SIGINT, on_interrupt)  # first: Ctrl-C → 130 while invoke loads
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored by our parent: stays so
+        signal.signal(signal.SIGINT, on_interrupt)  # first: Ctrl-C → 130 while invoke loads
     from invoke.program import Program
 
     from avion_workspace.tasks import build_namespace

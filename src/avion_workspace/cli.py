@@ -66,7 +66,10 @@ def _ignore_interrupts() -> None:
 
 
 def main() -> None:
-    signal.signal(signal.SIGINT, on_interrupt)
+    if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:
+        signal.signal(signal.SIGINT, on_interrupt)
+    # else ignored by whoever started us (a script's background job, a wrapper that shields
+    # its child): it stays ignored, as Python itself leaves it, and Ctrl-C is not for us.
     # bin/inv started Python with SIGINT blocked: one that came meanwhile is delivered now, to
     # the handler above. The children the command starts inherit the unblocked mask.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

@@ -69,9 +69,13 @@ def install_interrupt_handler() -> None:
     invoke's ``program`` (our ``inv`` script, invoke's own, ``python -m invoke``) or a script
     that installed :func:`avion_workspace.cli.on_interrupt` (``avion``).
 
-    A process that merely imports the tasks (a test, a tool listing them) keeps its handler.
+    A process that merely imports the tasks (a test, a tool listing them) keeps its handler, and
+    one started with SIGINT ignored (a script's background job) keeps ignoring it.
     """
-    if "invoke.main" not in sys.modules and signal.getsignal(signal.SIGINT) is not on_interrupt:
+    current = signal.getsignal(signal.SIGINT)
+    if current is signal.SIG_IGN:
+        return
+    if "invoke.main" not in sys.modules and current is not on_interrupt:
         return
     with contextlib.suppress(ValueError):  # not the main thread
         signal.signal(signal.SIGINT, _on_interrupt)

@@ -43,3 +43,31 @@ def test_run_by_sh_in_the_scripts_folder() -> None:
     result = _version(["sh", "inv", "--version"], INV.parent)
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
     assert result.stdout.startswith("Invoke ")
+
+
+def test_an_ignored_ctrl_c_stays_ignored(tmp_path: Path) -> None:
+    """Started with SIGINT ignored (``inv render &`` in a script, a wrapper shielding its
+    child), as Python itself leaves it: Ctrl-C meant for the foreground does not stop it (it
+    exited 130). SIGINT is sent over and over until the command ends, so some arrive after every
+    handler would have been installed; the outcome does not depend on timing."""
+    import signal
+    import time
+
+    from tests.support import copy_rendered_workspace
+
+    workspace = copy_rendered_workspace(tmp_path / "ws")
+    proc = subprocess.Popen(
+        [str(INV), "config.validate"],
+        cwd=workspace,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),
+    )
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.005)
+    out, err = proc.communicate(timeout=120)
+    assert (proc.returncode, err) == (0, ""), err
+    assert out.startswith("config OK")

@@ -90,6 +90,8 @@ def test_outside_a_task_the_interrupt_exits_130_at_once(in_task: bool) -> None:
             True,
         ),
         ("", False),  # a program that merely imports the tasks keeps its own handler
+        # started with SIGINT ignored (a script's background job): it stays ignored
+        ("import invoke.main\nsignal.signal(signal.SIGINT, signal.SIG_IGN)", False),
     ],
 )
 def test_the_task_handler_is_installed_only_under_a_command(prelude: str, installed: bool) -> None:
