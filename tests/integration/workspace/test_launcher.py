@@ -71,3 +71,25 @@ def test_an_ignored_ctrl_c_stays_ignored(tmp_path: Path) -> None:
     out, err = proc.communicate(timeout=120)
     assert (proc.returncode, err) == (0, ""), err
     assert out.startswith("config OK")
+
+
+def test_without_the_workspace_for_the_python_found_one_line_says_so(tmp_path: Path) -> None:
+    """A copy of the launcher outside the venv finds no python beside it and runs PATH's python3
+    (here the base interpreter, without the venv): one line, no traceback."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "python3").symlink_to(os.path.realpath(sys.executable))
+    copy = tmp_path / "copied" / "inv"
+    copy.parent.mkdir()
+    copy.write_bytes(INV.read_bytes())
+    copy.chmod(0o755)
+    env = {**os.environ, "PATH": os.pathsep.join([str(bin_dir), CLEAN_PATH])}
+    env.pop("VIRTUAL_ENV", None)
+    env.pop("PYTHONPATH", None)
+    result = subprocess.run(
+        [str(copy), "--version"], env=env, capture_output=True, text=True, check=False, timeout=120
+    )
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"{copy}: avion_workspace is not installed for ")
+    assert result.stderr.count("\n") == 1
