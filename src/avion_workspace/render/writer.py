@@ -511,7 +511,10 @@ _CONFLICT_HINTS = {
         0
     ]: "the workspace never overwrites a file it did not generate: move it away",
     _NEVER_OVERWRITTEN[1]: "move it away",
-    _NEVER_OVERWRITTEN[2]: "move it away",
+    # Only the manifest says this folder (or FIFO...) was ever generated: a file never became
+    # one by itself, and the manifest is a committed file a pull request can change.
+    _NEVER_OVERWRITTEN[2]: "the workspace never generated a folder: if the manifest is wrong "
+    f"(a bad merge or edit), restore it (git checkout HEAD -- {MANIFEST}); else move it away",
     _TOO_LARGE: f"the workspace generates no file over {MAX_GENERATED_BYTES} bytes: move it away",
     _NO_HEADER: "the workspace removes only files it generated: delete it yourself if it is "
     f"no longer wanted, else restore the manifest (git checkout HEAD -- {MANIFEST})",

@@ -464,3 +464,20 @@ def test_a_short_read_is_read_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     real_read = os.read
     monkeypatch.setattr(writer.os, "read", lambda fd, n: real_read(fd, min(n, 1000)))
     assert writer.compare(root, plan_of({"a.yml": content})).changes[0].reason == "identical"
+
+
+def test_a_manifest_entry_naming_a_folder_points_at_the_manifest(tmp_path: Path) -> None:
+    """A manifest edited to list the repository's docs/ folder: the hint was "move it away"
+    (the docs folder), where the manifest is what is wrong."""
+    root = tmp_path / "ws"
+    apply_plan(root, plan_of({"a.yml": b"a\n"}))
+    (root / "docs").mkdir()
+    manifest = json.loads((root / MANIFEST).read_text())
+    manifest["files"]["docs"] = {"sha256": "0" * 64, "source": "x"}
+    (root / MANIFEST).write_text(json.dumps(manifest))
+    with pytest.raises(RenderConflict) as info:
+        apply_plan(root, plan_of({"a.yml": b"a\n"}), force=True)
+    text = info.value.render()
+    assert "docs: no longer generated, and not a file" in text
+    assert f"git checkout HEAD -- {MANIFEST}" in text
+    assert (root / "docs").is_dir()
