@@ -86,8 +86,16 @@ _OPAQUE = re.compile(r"[A-Za-z0-9+/=_.~-]{20,}")
 _CONTROL = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|[\x00-\x08\x0b-\x1f\x7f]")  # CSI escapes too
 
 
+# A word of lowercase names joined by "." or "/": an API version, a host name, a file path
+# ("client.authentication.k8s.io/v1alpha1", "/home/me/bin/kubelogin-v1.2.3"): what a failing
+# plugin names to say what is wrong. A token's alphabet mixes cases, or it is one long run.
+_NAMES = re.compile(r"[./]*(?:[a-z0-9_-]{1,24}[./]+)+[a-z0-9_-]{1,24}[./]*")
+
+
 def _opaque(match: re.Match[str]) -> str:
     word = match[0]
+    if _NAMES.fullmatch(word):
+        return word
     if any(c.isdigit() for c in word) and any(c.isalpha() for c in word):
         return MASK
     return word
@@ -105,7 +113,8 @@ def mask_tokens(text: str) -> str:
     """``text`` with everything token-like masked, for output of a program that hands out
     credentials. Masked: the value after a key naming a secret (``token=``, ``"password": ``,
     ``Authorization:``), the word after ``Bearer``/``Basic``, user information in URLs, and any
-    word of 20+ token characters mixing letters and digits. Control characters (terminal
+    word of 20+ token characters mixing letters and digits, unless it is lowercase names joined
+    by "." or "/" (an API version, a host, a path). Control characters (terminal
     escapes) are dropped. A short secret printed bare, with no key before it, cannot be told
     from prose: callers show this text only from a program that failed, never its standard
     output (which carries the credential itself)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import string
 
 import pytest
@@ -66,12 +67,19 @@ def test_mask_tokens_keeps_the_reason() -> None:
 
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits + "+/=_.-~"
+# The one shape left readable: lowercase names of at most 24 characters joined by "." or "/"
+# (an API version, a host, a path); restated here, not imported.
+_LOWERCASE_NAMES = re.compile(r"[./]*(?:[a-z0-9_-]{1,24}[./]+)+[a-z0-9_-]{1,24}[./]*")
 
 
 @settings(max_examples=300, deadline=None)
 @given(
     token=st.text(TOKEN_ALPHABET, min_size=20, max_size=80).filter(
-        lambda t: any(c.isdigit() for c in t) and any(c.isalpha() for c in t)
+        lambda t: (
+            any(c.isdigit() for c in t)
+            and any(c.isalpha() for c in t)
+            and not _LOWERCASE_NAMES.fullmatch(t)
+        )
     ),
     before=st.sampled_from(["", "debug: ", "got ", '{"x": "', "Bearer ", "token=", "(", "'"]),
     after=st.sampled_from(["", "\n", " expired", '"}', ")", ",", "'"]),
@@ -114,3 +122,17 @@ def test_mask_tokens_keeps_words_that_only_resemble_secret_keys() -> None:
         "reading --token-file /var/run/secrets/eks",
     ):
         assert mask_tokens(reason) == reason
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        'error: exec plugin: invalid apiVersion "client.authentication.k8s.io/v1alpha1"',
+        "dial tcp: lookup abcdef1234.gr7.us-east-1.eks.amazonaws.com: no such host",
+        'exec: "/home/me/.local/bin/kubelogin-v1.2.3": permission denied',
+    ],
+)
+def test_mask_tokens_keeps_api_versions_hosts_and_paths(reason: str) -> None:
+    """The words that say what is wrong with a plugin were masked whole ("invalid apiVersion
+    \"***\"")."""
+    assert mask_tokens(reason) == reason
