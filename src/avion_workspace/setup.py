@@ -66,7 +66,7 @@ def render_fingerprint(root: Path, config_dir: Path) -> str:
 
     Equal digests mean a render would change nothing, so a warm ``inv setup`` skips it and
     ``inv render --check`` passes without building the plan. Any edit, of config, of the engine
-    or of a generated file, changes a size or an mtime.
+    or of a generated file, changes a size, an mtime, a change time or an inode.
     """
     engine = (
         p for p in Path(avion_workspace.__file__).parent.rglob("*") if "__pycache__" not in p.parts
@@ -87,7 +87,10 @@ def render_fingerprint(root: Path, config_dir: Path) -> str:
             digest.update(f"{path}\0missing\n".encode())
             continue
         if path.is_file():
-            digest.update(f"{path}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+            # The change time and inode too: unlike a modification time, no tool sets them back
+            # (touch -r, cp -p, an editor restoring one after a same-size edit).
+            stamp = f"{info.st_size}\0{info.st_mtime_ns}\0{info.st_ctime_ns}\0{info.st_ino}"
+            digest.update(f"{path}\0{stamp}\n".encode())
     return digest.hexdigest()
 
 

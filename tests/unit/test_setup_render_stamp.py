@@ -155,3 +155,27 @@ def test_whatever_stands_where_the_stamp_goes_is_replaced_not_written_through(
     write_render_stamp(root, config)
     assert not render_is_current(root, config)
     assert sorted(p.name for p in stamp.parent.iterdir()) == ["render.stamp"]
+
+
+def test_a_same_size_edit_with_its_mtime_set_back_is_seen(tmp_path: Path) -> None:
+    """``sed -i`` then ``touch -r``/``cp -p``: size and modification time as recorded, content
+    not; the change time tells (was: render --check passed on the stamp alone)."""
+    import time
+
+    root, config = _stamped(tmp_path)
+    out = root / "out.txt"
+    before = out.stat()
+    # A later change time needs the file system's (coarse) clock to move on: poll a probe file.
+    probe = tmp_path / "probe"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        probe.write_bytes(b"")
+        if probe.stat().st_ctime_ns > before.st_ctime_ns:
+            break
+        time.sleep(0.01)
+    with out.open("r+b") as handle:  # edited in place: same inode, same size
+        handle.write(b"G")
+    os.utime(out, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert out.stat().st_mtime_ns == before.st_mtime_ns
+    assert out.stat().st_size == before.st_size
+    assert not render_is_current(root, config)
