@@ -8,6 +8,8 @@ for invoke's own output.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import select
 import sys
@@ -79,8 +81,35 @@ def guarded(action: Callable[[], T]) -> T:
         # signal module documentation).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         raise BoundaryExit(EXIT_USER_ERROR) from None
+    except OSError as exc:
+        message = environment_failure(exc)
+        if message is None:
+            _report_bug(exc)
+        _emit(message)
+        raise BoundaryExit(EXIT_USER_ERROR) from None
     except Exception as exc:  # noqa: BLE001 - the boundary is the one place that catches all
         _report_bug(exc)
+
+
+# Errors of the machine, never of the workspace: a full disk or quota (also behind
+# "> /dev/full"), a file too large for the file system, a failing device or a hung-up terminal.
+_ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO})
+
+
+def environment_failure(exc: OSError) -> str | None:
+    """The message for ``exc`` when the machine is at fault (see above), else ``None``.
+
+    Standard output may be what failed (``inv config.show > /dev/full``): what it still
+    buffers is dropped, so that Python's flush at exit does not report it a second time."""
+    if exc.errno not in _ENVIRONMENT_ERRNOS:
+        return None
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    where = f" ({exc.filename})" if exc.filename else ""
+    return f"error: {exc.strerror or exc}{where}"
 
 
 def _report_bug(exc: Exception) -> NoReturn:

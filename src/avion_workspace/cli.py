@@ -80,6 +80,7 @@ def main() -> None:
     import atexit
 
     atexit.register(_ignore_interrupts)
+    _open_closed_streams()
     from invoke.main import program
 
     try:
@@ -90,6 +91,22 @@ def main() -> None:
         # /dev/null first (the recipe in Python's signal module documentation).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         sys.exit(1)
+    except OSError as exc:  # invoke's own output (--list, --help) to a full disk, /dev/full
+        from avion_workspace.boundary import environment_failure
+
+        message = environment_failure(exc)
+        if message is None:
+            raise
+        sys.exit(message)
+
+
+def _open_closed_streams() -> None:
+    """A standard stream the command was started without (``inv config.show >&-``) is None in
+    Python, and every print to it an AttributeError: it writes to /dev/null instead."""
+    if sys.stdout is None:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
+    if sys.stderr is None:
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 - for the life of the process
 
 
 if __name__ == "__main__":

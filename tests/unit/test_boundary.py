@@ -90,3 +90,36 @@ def test_a_broken_pipe_to_another_program_is_still_a_bug(
     err = capsys.readouterr().err
     assert "unexpected error: BrokenPipeError" in err
     Path(err.rsplit("log at ", 1)[1].strip()).unlink()
+
+
+def test_a_full_disk_is_the_machines_error_not_a_bug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``inv config.show > /dev/full``, or a full disk anywhere: exit 1 saying so (was exit 3,
+    "this is a bug"), and nothing reported again when Python flushes stdout at exit."""
+    full = open("/dev/full", "w")  # noqa: SIM115 - closed below
+    monkeypatch.setattr("sys.stdout", full)
+
+    def chatty() -> None:
+        for _ in range(10_000):
+            print("line of output")
+
+    try:
+        with pytest.raises(BoundaryExit) as info:
+            guarded(chatty)
+        full.flush()  # what Python does at exit
+    finally:
+        full.close()
+    assert info.value.code == 1
+    assert capsys.readouterr().err == "error: No space left on device\n"
+
+
+def test_another_os_error_is_still_a_bug(capsys: pytest.CaptureFixture[str]) -> None:
+    def crash() -> None:
+        raise PermissionError(13, "Permission denied", "/somewhere")
+
+    with pytest.raises(BoundaryExit) as info:
+        guarded(crash)
+    assert info.value.code == 3
+    err = capsys.readouterr().err
+    Path(err.rsplit("log at ", 1)[1].strip()).unlink()
