@@ -10,7 +10,7 @@ from __future__ import annotations
 def main() -> None:
     import signal
 
-    from avion_workspace.cli import on_interrupt
+    from avion_workspace.cli import on_interrupt, run_program
 
     if signal.getsignal(signal.SIGINT) is not signal.SIG_IGN:  # ignored by our parent: stays so
         signal.signal(signal.SIGINT, on_interrupt)  # first: Ctrl-C → 130 while invoke loads
@@ -18,7 +18,8 @@ def main() -> None:
 
     from avion_workspace.tasks import build_namespace
 
-    Program(namespace=build_namespace(), name="avion", binary="avion", version="0.1.0").run()
+    program = Program(namespace=build_namespace(), name="avion", binary="avion", version="0.1.0")
+    run_program(program.run)
 
 
 if __name__ == "__main__":

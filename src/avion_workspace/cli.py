@@ -23,6 +23,7 @@ import sys
 
 TYPE_CHECKING = False  # not typing's: importing typing alone takes a few milliseconds
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import NoReturn
 
 EXIT_INTERRUPTED = 130
@@ -80,11 +81,17 @@ def main() -> None:
     import atexit
 
     atexit.register(_ignore_interrupts)
-    _open_closed_streams()
     from invoke.main import program
 
+    run_program(program.run)
+
+
+def run_program(run: Callable[[], object]) -> None:
+    """``run`` (an invoke program) with its output's failures as one line each, not tracebacks:
+    a reader gone (exit 1, quietly), a full disk (exit 1, saying so), no stdout at all."""
+    _open_closed_streams()
     try:
-        program.run()
+        run()
     except BrokenPipeError:
         # The reader went away (`inv --list | head -1`): nothing left to say to it. Python would
         # print a traceback, and again when it flushes stdout at exit, so stdout goes to
