@@ -93,3 +93,20 @@ def test_without_the_workspace_for_the_python_found_one_line_says_so(tmp_path: P
     assert "Traceback" not in result.stderr
     assert result.stderr.startswith(f"{copy}: avion_workspace is not installed for ")
     assert result.stderr.count("\n") == 1
+
+
+def test_a_venv_under_a_folder_with_an_equals_sign(tmp_path: Path) -> None:
+    """``env`` took the python's path for a variable to set ("env: '-c': No such file",
+    exit 127). A venv-shaped folder: pyvenv.cfg, bin/python, lib/ and the launcher."""
+    venv = Path(sys.prefix)
+    fake = tmp_path / "builds" / "job=1"
+    (fake / "bin").mkdir(parents=True)
+    (fake / "pyvenv.cfg").write_bytes((venv / "pyvenv.cfg").read_bytes())
+    (fake / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
+    (fake / "lib").symlink_to(venv / "lib")
+    launcher = fake / "bin" / "inv"
+    launcher.write_bytes(INV.read_bytes())
+    launcher.chmod(0o755)
+    result = _version([str(launcher), "--version"], tmp_path)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    assert result.stdout.startswith("Invoke ")
