@@ -244,6 +244,7 @@ def exec_token(access: ClusterAccess, timeout: float = EXEC_TIMEOUT) -> str:
             env={**os.environ, **plugin.env},
             capture_output=True,
             text=True,
+            errors="replace",  # a plugin's bytes are not ours to trust to be UTF-8
             timeout=timeout,
             check=False,
         )
@@ -252,6 +253,13 @@ def exec_token(access: ClusterAccess, timeout: float = EXEC_TIMEOUT) -> str:
             f"context {access.context!r} gets its token from {plugin.command!r}, "
             "which is not installed",
             hint="install it (for EKS: the AWS CLI) or use another context with --context",
+        ) from None
+    except OSError as exc:  # not executable, a folder, a bad interpreter line
+        raise KubeconfigError(
+            f"context {access.context!r} gets its token from {plugin.command!r}, "
+            f"which cannot be run: {exc.strerror or exc}",
+            hint="check the exec command of the kubeconfig user, or use another context with "
+            "--context",
         ) from None
     except subprocess.TimeoutExpired:
         raise KubeconfigError(

@@ -215,3 +215,47 @@ def test_the_task_prints_no_token_of_a_failing_plugin(tmp_path: Path) -> None:
     assert "the SSO session has expired" in result.stderr
     for token in (JWT, SECRET, EKS):
         assert token not in result.stdout + result.stderr
+
+
+def _access_with_plugin(folder: Path, command: Path) -> object:
+    plugin = {"apiVersion": "client.authentication.k8s.io/v1beta1", "command": str(command)}
+    config = write_kubeconfig(
+        folder / "config", "avion-staging", "https://127.0.0.1:1", user={"exec": plugin}
+    )
+    return resolve_context(load_kubeconfig([config]), "avion-staging")
+
+
+@pytest.mark.parametrize("kind", ["not executable", "a folder"])
+def test_a_plugin_that_cannot_be_run_is_a_kubeconfig_error(tmp_path: Path, kind: str) -> None:
+    """Was a PermissionError: exit 3, "this is a bug"."""
+    from avion_workspace.k8s.kubeconfig import exec_token
+
+    command = tmp_path / "plugin"
+    if kind == "a folder":
+        command.mkdir()
+    else:
+        command.write_text("#!/bin/sh\necho\n")
+        command.chmod(0o644)
+    with pytest.raises(KubeconfigError) as info:
+        exec_token(_access_with_plugin(tmp_path, command))  # type: ignore[arg-type]
+    assert "which cannot be run: Permission denied" in info.value.message
+
+
+@pytest.mark.parametrize("stream", ["stdout", "stderr"])
+def test_a_plugin_writing_bytes_that_are_not_utf8(tmp_path: Path, stream: str) -> None:
+    """Was a UnicodeDecodeError: exit 3."""
+    from avion_workspace.k8s.kubeconfig import exec_token
+
+    command = tmp_path / "plugin"
+    command.write_text(
+        f"#!{sys.executable}\nimport sys\n"
+        f"sys.{stream}.buffer.write(b'caf\\xe9: the session expired\\n')\n"
+        f"sys.exit({1 if stream == 'stderr' else 0})\n"
+    )
+    command.chmod(0o755)
+    with pytest.raises(KubeconfigError) as info:
+        exec_token(_access_with_plugin(tmp_path, command))  # type: ignore[arg-type]
+    if stream == "stderr":
+        assert "caf\ufffd: the session expired" in info.value.message
+    else:
+        assert info.value.message.endswith("plugin did not print an ExecCredential")
