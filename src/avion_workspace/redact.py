@@ -21,7 +21,11 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # and quotes count as user information there: a password written with them unencoded (common
 # in generated ones) would otherwise end the match before its "@" and be printed whole. At
 # worst an "@" in a query without a path masks the host too.
-_URL_USERINFO = re.compile(r"(?P<scheme>\b[A-Za-z][A-Za-z0-9+.-]*://)(?P<userinfo>[^\s/<>]*@)")
+# Each pattern here runs over text a failing program wrote (untrusted, possibly long): every one
+# is linear in it. A scheme is at most 32 characters; a user information runs to the next "/"
+# or space, and the next scheme's "://" comes after it: each character is scanned once.
+_URL_SCHEME = re.compile(r"\b[A-Za-z][A-Za-z0-9+.-]{0,31}://")
+_URL_WORD = re.compile(r"[^\s/<>]*")
 
 
 def userinfo_span(url: str) -> tuple[int, int] | None:
@@ -45,11 +49,20 @@ def shown_url(url: str) -> str:
 
 def mask_urls(text: str) -> str:
     """``text`` with the user information of every ``scheme://user:password@`` in it masked."""
-
-    def masked(match: re.Match[str]) -> str:
-        return match["scheme"] + MASK + "@"
-
-    return _URL_USERINFO.sub(masked, text)
+    pieces: list[str] = []
+    done = 0  # text[:done] is in pieces
+    for scheme in _URL_SCHEME.finditer(text):
+        if scheme.start() < done:
+            continue  # inside user information already masked
+        start = scheme.end()
+        word = _URL_WORD.match(text, start)
+        end = word.end() if word else start
+        at = text.rfind("@", start, end)
+        if at != -1:
+            pieces += [text[done:start], MASK]
+            done = at
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def register_url_secrets(url: str) -> None:
@@ -73,9 +86,11 @@ _NAMING_WORDS = (
 # A key that names a secret, then ":" or "=" (JSON, YAML, HTTP header, key=value), then its value
 # (a quoted one whole, spaces included); or a command-line flag ending in such a word (not
 # ``--token-file``), then its value.
+# Keys start where a word starts and are at most 64 characters around the word, so that a long
+# word ("tokentoken...") is tried once, in bounded ways, not from each of its characters.
 _SECRET_KEY = re.compile(
-    rf"(?i)(?P<key>[\w.-]*{_NAMING_WORDS}[\w.-]*[\"']?\s*[:=]\s*"
-    r"|(?<![\w-])--?[\w-]*" + _NAMING_WORDS + r"\s+)"
+    rf"(?i)(?P<key>(?<![\w.-])[\w.-]{{0,64}}?{_NAMING_WORDS}[\w.-]{{0,64}}[\"']?\s*[:=]\s*"
+    r"|(?<![\w-])--?[\w-]{0,64}?" + _NAMING_WORDS + r"\s+)"
     r"(?P<value>\"[^\"\n]*\"?|'[^'\n]*'?|[^\s\"',;&]+)"
 )
 # An authorization scheme and its credential, wherever it appears.

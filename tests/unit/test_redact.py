@@ -136,3 +136,40 @@ def test_mask_tokens_keeps_api_versions_hosts_and_paths(reason: str) -> None:
     """The words that say what is wrong with a plugin were masked whole ("invalid apiVersion
     \"***\"")."""
     assert mask_tokens(reason) == reason
+
+
+ADVERSARIAL = [
+    "token" * 4000,  # one long word full of key names: was cubic (minutes at 8,000 characters)
+    "token" * 4000 + "=x",
+    "a" * 100_000,  # a long word: was quadratic in every pattern
+    "x://" * 25_000,  # schemes without user information: each scanned the rest of the word
+    ("tokentokentoken" * 4 + " ") * 2000,
+]
+
+
+def test_long_adversarial_output_is_masked_in_linear_time() -> None:
+    """Each text above in a fresh interpreter, with a bound generous enough for a loaded
+    machine and far below what the backtracking patterns took (the old key pattern needed
+    minutes for 8,000 characters of "tokentoken..."; this is 20,000)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from avion_workspace.redact import mask_tokens, mask_urls\n"
+        "from tests.unit.test_redact import ADVERSARIAL\n"
+        "for text in ADVERSARIAL:\n"
+        "    mask_urls(mask_tokens(text))\n"
+        "print('done')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.stdout == "done\n", result.stderr
+
+
+def test_mask_urls_every_url_in_a_text() -> None:
+    text = "a https://u:p@h/x b oci://v:q@r c https://h/x?e=a@b d x://x://y:z@w"
+    assert mask_urls(text) == (
+        "a https://***@h/x b oci://***@r c https://h/x?e=a@b d x://x://***@w"
+    )
