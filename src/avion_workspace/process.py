@@ -49,8 +49,14 @@ def run_command(
             env={**os.environ, **(env or {})},
             capture_output=True,
             text=True,
+            errors="replace",  # a tool's bytes (a file name, a chart's text) need not be UTF-8
             check=False,
         )
     except FileNotFoundError:
         raise ToolMissing(f"{argv[0]} is not installed") from None
+    except OSError as exc:  # not executable, a folder, a bad interpreter line
+        raise ToolMissing(
+            f"{argv[0]} cannot be run: {exc.strerror or exc}",
+            hint="reinstall it (inv tools.install) or check what stands at that path",
+        ) from None
     return Completed(tuple(argv), result.returncode, result.stdout, result.stderr)
