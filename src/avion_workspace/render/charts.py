@@ -23,12 +23,12 @@ from avion_workspace.render.infrastructure import (
     PRIVATE_RANGES,
     datastore_endpoints,
     json_file,
-    to_yaml,
     yaml_file,
     yaml_text_file,
 )
 from avion_workspace.render.observability import MONITORING_NAMESPACE
 from avion_workspace.render.plan import GeneratedFile, RenderContext, stamp
+from avion_workspace.render.yamlout import to_yaml
 
 SCHEMA_SOURCE = "config/schema/platform.schema.json"
 CHARTS_DIR = "charts"
