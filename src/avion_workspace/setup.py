@@ -120,6 +120,6 @@ def run_setup(config_dir: str | None, backend: str | None = None) -> None:
     )
     out.print(render_if_changed(root, cdir))
     for line in ensure_env(root, platform).messages():
-        out.print(line)
+        out.print(line, soft_wrap=True)  # one line, whatever the width: names only, no values
     bring_up(Workspace(root, cdir, platform), backend, out, migrate=True)
     out.print(f"setup done in {time.monotonic() - started:.1f}s")
