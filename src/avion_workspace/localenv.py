@@ -2,7 +2,8 @@
 
 Values are random, generated once, and never changed or dropped afterwards: a second run only
 adds names that are missing, and moves a value an older version wrote under a former name
-(:data:`FORMER_NAMES`) to its current name. Nothing here is ever committed (``.env.example`` has the names).
+(:data:`FORMER_NAMES`) to its current name. Nothing here is ever committed (``.env.example``
+has the names).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from avion_workspace.errors import AvionError
 ENV_FILE = ".env"
 
 # The local S3 server's root credentials. Named for what they are, like the services' own
-# ``<PREFIX>S3_ACCESS_KEY`` / ``<PREFIX>S3_SECRET_KEY`` settings (libs/service), not for a server:
+# ``<PREFIX>_S3_ACCESS_KEY`` / ``<PREFIX>_S3_SECRET_KEY`` settings (libs/service), not for a server:
 # the server changed once already (docs/decisions/0001-s3-server.md).
 S3_ROOT_ACCESS_KEY = "S3_ROOT_ACCESS_KEY"
 S3_ROOT_SECRET_KEY = "S3_ROOT_SECRET_KEY"  # noqa: S105 - a variable name  # pragma: allowlist secret
@@ -175,7 +176,7 @@ class EnvChanges:
 def _carry_over_former_names(text: str) -> tuple[str, EnvChanges]:
     """``text`` with each former name renamed to its current one, once.
 
-    The value is kept byte for byte: the local S3 data was set up with it. When the current
+    The value is kept byte for byte: the local S3 data was created under it. When the current
     name is there too, it wins (only this version writes it, so the stack has been started
     with it since); the former line becomes a comment when its value differs, so nothing is
     lost, and goes when it is the same.
