@@ -47,7 +47,7 @@ def check(platforms: dict[str, Platform], values: dict[str, dict[str, Any]]) -> 
         if in_cluster_s3(platform):
             assert buckets["enabled"] is True, env
             assert buckets["buckets"] == expected(platform), env
-            assert buckets["credentialsSecret"] == "s3-credentials"
+            assert buckets["credentialsSecret"] == "s3-credentials"  # pragma: allowlist secret
         else:
             # Explicitly off and empty: an omitted key would inherit the chart's local defaults.
             assert buckets == {"enabled": False, "buckets": []}, env
