@@ -723,7 +723,7 @@ def _same_logical_id(
     doc: Document, what: str, named: list[tuple[str, JsonPath]]
 ) -> Iterator[Problem]:
     """Names the CDN template would turn into one CloudFormation logical ID (one would vanish)."""
-    from avion_workspace.render.cdn import logical_id
+    from avion_workspace.render.aws import logical_id
 
     first: dict[str, str] = {}
     for name, path in named:
