@@ -40,7 +40,9 @@ def add_entry(section: dict[str, Any], logical: str, value: Any) -> None:
     section[logical] = value
 
 
-def template_file(platform: Platform, stack: str, template: dict[str, Any], task: str) -> GeneratedFile:
+def template_file(
+    platform: Platform, stack: str, template: dict[str, Any], task: str
+) -> GeneratedFile:
     """The generated template file of one stack, saying which ``inv`` tasks deploy and check it."""
     env = platform.environment.name
     return yaml_file(

@@ -50,9 +50,7 @@ def _lifecycle(bucket: Bucket) -> dict[str, Any]:
         {
             "Id": "abort-incomplete-uploads",
             "Status": "Enabled",
-            "AbortIncompleteMultipartUpload": {
-                "DaysAfterInitiation": ABORT_INCOMPLETE_UPLOAD_DAYS
-            },
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": ABORT_INCOMPLETE_UPLOAD_DAYS},
         }
     ]
     if bucket.expire_days is not None:
@@ -83,9 +81,7 @@ def _bucket(platform: Platform, bucket: Bucket) -> dict[str, Any]:
         "Properties": {
             "BucketName": bucket.name,
             # Suspended, not absent, when off: config turns an enabled bucket's versioning off.
-            "VersioningConfiguration": {
-                "Status": "Enabled" if bucket.versioning else "Suspended"
-            },
+            "VersioningConfiguration": {"Status": "Enabled" if bucket.versioning else "Suspended"},
             "LifecycleConfiguration": _lifecycle(bucket),
             "BucketEncryption": {
                 "ServerSideEncryptionConfiguration": [
@@ -155,9 +151,7 @@ def storage_template(platform: Platform) -> dict[str, Any]:
     for bucket in platform.object_storage.buckets.values():
         add_entry(resources, logical_id(bucket.name, "Bucket"), _bucket(platform, bucket))
         if bucket.name not in cdn_owned:
-            add_entry(
-                resources, logical_id(bucket.name, "BucketPolicy"), _tls_only_policy(bucket)
-            )
+            add_entry(resources, logical_id(bucket.name, "BucketPolicy"), _tls_only_policy(bucket))
         for name, output in _outputs(bucket).items():
             add_entry(outputs, name, output)
     names = ", ".join(platform.object_storage.buckets) or "no bucket"
