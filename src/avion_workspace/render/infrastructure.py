@@ -455,7 +455,8 @@ def s3_server_values(platform: Platform) -> dict[str, Any]:
     """Versity S3 Gateway over a persistent volume; versions of versioned buckets beside it.
 
     One replica on a ReadWriteOnce volume (the posix backend does not replicate), so a rollout
-    recreates the pod. It implements no bucket lifecycle: config's expiry applies in production.
+    recreates the pod. It implements no bucket lifecycle: config's expiry applies in production
+    (S3 lifecycle rules of the storage stack, :mod:`avion_workspace.render.storage`).
     """
     return {
         "image": {"repository": S3_SERVER_IMAGE, "tag": S3_SERVER_VERSION},
