@@ -24,6 +24,8 @@ STACK = "storage"
 PROVIDER = "s3"
 # Parts of a multipart upload that never completed are invisible and billed: gone after a week.
 ABORT_INCOMPLETE_UPLOAD_DAYS = 7
+# Under the log bucket: S3 server access logs of each other bucket, in s3/<bucket>/.
+S3_LOG_PREFIX = "s3/"
 
 
 def has_storage_stack(platform: Platform) -> bool:
@@ -39,10 +41,39 @@ def stack_name(platform: Platform) -> str:
     return aws.stack_name(platform, STACK)
 
 
+def log_bucket(platform: Platform) -> str | None:
+    """The environment's log bucket (``cdn.logs.bucket``): the CDN's access logs and the other
+    buckets' S3 server access logs go there. None without a CDN."""
+    cdn = platform.environment.cdn
+    return cdn.log_bucket if cdn is not None else None
+
+
 def acl_bucket(platform: Platform) -> str | None:
     """The bucket that must accept ACLs: CloudFront standard logging's target, if any."""
-    cdn = platform.environment.cdn
-    return cdn.log_bucket if cdn is not None and platform.cdn_buckets else None
+    return log_bucket(platform) if platform.cdn_buckets else None
+
+
+def _checkov_skips(platform: Platform, bucket: Bucket) -> list[dict[str, str]]:
+    """checkov checks this bucket fails by design, each with the reason (inline in the template,
+    so the reason travels with the resource)."""
+    skips = []
+    if bucket.name == log_bucket(platform):
+        skips.append(
+            {
+                "id": "CKV_AWS_18",
+                "comment": "the log bucket itself: logging it into itself would log its own log "
+                "deliveries",
+            }
+        )
+    if not bucket.versioning:
+        skips.append(
+            {
+                "id": "CKV_AWS_21",
+                "comment": f"versioning: false in config (object_storage.buckets.{bucket.name}: "
+                f"{bucket.purpose})",
+            }
+        )
+    return skips
 
 
 def _lifecycle(bucket: Bucket) -> dict[str, Any]:
@@ -73,8 +104,21 @@ def _bucket(platform: Platform, bucket: Bucket) -> dict[str, Any]:
         # writes objects with ACLs: "bucket owner enforced" (ACLs disabled) would refuse them.
         "BucketOwnerPreferred" if bucket.name == acl_bucket(platform) else "BucketOwnerEnforced"
     )
+    logs = log_bucket(platform)
+    logging: dict[str, Any] = (
+        {
+            "LoggingConfiguration": {
+                "DestinationBucketName": {"Ref": logical_id(logs, "Bucket")},
+                "LogFilePrefix": f"{S3_LOG_PREFIX}{bucket.name}/",
+            }
+        }
+        if logs is not None and logs != bucket.name
+        else {}
+    )
+    skips = _checkov_skips(platform, bucket)
     return {
         "Type": "AWS::S3::Bucket",
+        **({"Metadata": {"checkov": {"skip": skips}}} if skips else {}),
         # The data outlives the stack: deleting the stack or replacing the resource keeps it.
         "DeletionPolicy": "Retain",
         "UpdateReplacePolicy": "Retain",
@@ -95,29 +139,40 @@ def _bucket(platform: Platform, bucket: Bucket) -> dict[str, Any]:
                 "RestrictPublicBuckets": True,
             },
             "OwnershipControls": {"Rules": [{"ObjectOwnership": ownership}]},
+            **logging,
         },
     }
 
 
-def _tls_only_policy(bucket: Bucket) -> dict[str, Any]:
+def _tls_only_policy(platform: Platform, bucket: Bucket) -> dict[str, Any]:
     arn = f"arn:${{AWS::Partition}}:s3:::{bucket.name}"
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "TlsOnly",
+            "Effect": "Deny",
+            "Principal": "*",
+            "Action": "s3:*",
+            "Resource": [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}/*"}],
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        }
+    ]
+    if bucket.name == log_bucket(platform):
+        # S3 server access logging delivers as this service principal, for this account only.
+        statements.append(
+            {
+                "Sid": "S3ServerAccessLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                "Action": "s3:PutObject",
+                "Resource": {"Fn::Sub": f"{arn}/{S3_LOG_PREFIX}*"},
+                "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}},
+            }
+        )
     return {
         "Type": "AWS::S3::BucketPolicy",
         "Properties": {
             "Bucket": {"Ref": logical_id(bucket.name, "Bucket")},
-            "PolicyDocument": {
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Sid": "TlsOnly",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}/*"}],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    }
-                ],
-            },
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": statements},
         },
     }
 
@@ -151,7 +206,11 @@ def storage_template(platform: Platform) -> dict[str, Any]:
     for bucket in platform.object_storage.buckets.values():
         add_entry(resources, logical_id(bucket.name, "Bucket"), _bucket(platform, bucket))
         if bucket.name not in cdn_owned:
-            add_entry(resources, logical_id(bucket.name, "BucketPolicy"), _tls_only_policy(bucket))
+            add_entry(
+                resources,
+                logical_id(bucket.name, "BucketPolicy"),
+                _tls_only_policy(platform, bucket),
+            )
         for name, output in _outputs(bucket).items():
             add_entry(outputs, name, output)
     names = ", ".join(platform.object_storage.buckets) or "no bucket"

@@ -160,9 +160,61 @@ def test_one_policy_per_bucket_across_the_two_stacks(
     # every bucket has exactly one policy, and each one refuses requests without TLS
     assert sorted(cdn + storage) == sorted(platforms["production"].object_storage.buckets)
     for policy in of_type(template, "AWS::S3::BucketPolicy").values():
-        (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+        statement = policy["Properties"]["PolicyDocument"]["Statement"][0]
         assert statement["Effect"] == "Deny"
         assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_server_access_logs_go_to_the_log_bucket(template: dict[str, Any]) -> None:
+    by_name = buckets(template)
+    logging = {name: b["Properties"].get("LoggingConfiguration") for name, b in by_name.items()}
+    assert logging == {
+        "avion-media-uploads": {
+            "DestinationBucketName": {"Ref": "AvionLogsBucket"},
+            "LogFilePrefix": "s3/avion-media-uploads/",
+        },
+        "avion-media-processed": {
+            "DestinationBucketName": {"Ref": "AvionLogsBucket"},
+            "LogFilePrefix": "s3/avion-media-processed/",
+        },
+        "avion-backups": {
+            "DestinationBucketName": {"Ref": "AvionLogsBucket"},
+            "LogFilePrefix": "s3/avion-backups/",
+        },
+        "avion-logs": None,  # not into itself
+    }
+    statements = template["Resources"]["AvionLogsBucketPolicy"]["Properties"]["PolicyDocument"][
+        "Statement"
+    ]
+    delivery = statements[1]
+    assert delivery["Principal"] == {"Service": "logging.s3.amazonaws.com"}
+    assert delivery["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:s3:::avion-logs/s3/*"}
+    assert delivery["Condition"] == {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+    }
+    # only the log bucket admits the log delivery
+    others = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for k, p in of_type(template, "AWS::S3::BucketPolicy").items()
+        if k != "AvionLogsBucketPolicy"
+    ]
+    assert all(len(s) == 1 for s in others)
+
+
+def test_checkov_skips_are_by_design_and_say_why(template: dict[str, Any]) -> None:
+    skipped = {
+        name: [s["id"] for s in b.get("Metadata", {}).get("checkov", {}).get("skip", [])]
+        for name, b in buckets(template).items()
+    }
+    assert skipped == {
+        "avion-media-uploads": ["CKV_AWS_21"],
+        "avion-media-processed": ["CKV_AWS_21"],
+        "avion-backups": [],  # versioned, logged: nothing to skip
+        "avion-logs": ["CKV_AWS_18", "CKV_AWS_21"],
+    }
+    for bucket in buckets(template).values():
+        for skip in bucket.get("Metadata", {}).get("checkov", {}).get("skip", []):
+            assert len(skip["comment"]) > 20
 
 
 def test_outputs_export_each_name_and_arn(template: dict[str, Any]) -> None:
