@@ -5,8 +5,8 @@ One ``AWS::S3::Bucket`` per configured bucket, under its exact name, kept when t
 resource goes (``Retain``): versioning as config says, expiry after ``expire_days`` (and, in a
 versioned bucket, of versions that stopped being current), SSE-S3 encryption, every public
 access blocked, ACLs disabled except on the CDN's access-log bucket (CloudFront's standard
-logging writes with an ACL), and a policy refusing requests without TLS on every bucket whose
-one policy the CDN stack does not own. See docs/decisions/0024-production-buckets.md.
+logging writes with an ACL), server access logs into that log bucket, and a policy refusing
+requests without TLS on every bucket whose one policy the CDN stack does not own. See docs/decisions/0024-production-buckets.md.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -132,8 +133,6 @@ def test_encrypted_private_and_acls_only_where_cloudfront_logs(
 def test_without_a_cdn_every_bucket_enforces_bucket_ownership(
     platforms: dict[str, Platform],
 ) -> None:
-    import dataclasses
-
     production = platforms["production"]
     no_cdn = dataclasses.replace(
         production, environment=dataclasses.replace(production.environment, cdn=None)
