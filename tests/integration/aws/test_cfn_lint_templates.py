@@ -12,7 +12,9 @@ from typing import Any
 import pytest
 import yaml
 
+from avion_workspace.cdn.deploy import STORAGE, lint_templates
 from avion_workspace.config import load_platforms
+from avion_workspace.errors import StaleRender
 from avion_workspace.render.cdn import cdn_file
 from avion_workspace.render.storage import storage_file, storage_template
 from tests.support import ROOT, unavailable
@@ -59,3 +61,16 @@ def test_a_broken_bucket_is_caught(tmp_path: Path) -> None:
     result = lint(path)
     assert result.returncode != 0
     assert "Sometimes" in result.stdout
+
+
+def test_inv_storage_lint_runs_the_real_cfn_lint(tmp_path: Path) -> None:
+    cfn_lint()  # the missing-tool policy first: lint_templates would raise ToolMissing
+    platforms = load_platforms(ROOT / "config")
+    rendered = storage_file(platforms["production"])
+    (tmp_path / rendered.path).parent.mkdir(parents=True)
+    (tmp_path / rendered.path).write_bytes(rendered.content)
+    assert lint_templates(tmp_path, list(platforms.values()), stack=STORAGE) == [rendered.path]
+    broken = rendered.content.replace(b"Status: Enabled", b"Status: Sometimes", 1)
+    (tmp_path / rendered.path).write_bytes(broken)
+    with pytest.raises(StaleRender):  # a hand-edited template is refused before cfn-lint
+        lint_templates(tmp_path, list(platforms.values()), stack=STORAGE)
