@@ -1,6 +1,6 @@
 """What may be printed of a value that can carry a credential: the one place that masks it.
 
-- URLs (``oci://user:token@host/path``, ``https://user:token@charts.example/``): their user
+- URLs (``oci://user:{token}@host/path``, ``https://user:{token}@charts.example/``): their user
   information is masked, as a whole value (:func:`shown_url`) or wherever a URL appears in a
   text such as a tool's error output (:func:`mask_urls`); :func:`register_url_secrets` also
   hands it to the task boundary, which then masks it in everything it prints.
@@ -48,7 +48,7 @@ def shown_url(url: str) -> str:
 
 
 def mask_urls(text: str) -> str:
-    """``text`` with the user information of every ``scheme://user:password@`` in it masked."""
+    """``text`` with the user information of every ``scheme://user:{password}@`` in it masked."""
     pieces: list[str] = []
     done = 0  # text[:done] is in pieces
     for scheme in _URL_SCHEME.finditer(text):

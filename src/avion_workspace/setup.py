@@ -19,7 +19,7 @@ from pathlib import Path
 
 import avion_workspace
 from avion_workspace.config import load_platform
-from avion_workspace.localenv import ENV_FILE, ensure_env
+from avion_workspace.localenv import ensure_env
 from avion_workspace.workspace import find_root, resolve_config_dir
 
 # What the last render of this workspace saw: its inputs and outputs, by path, size and mtime.
@@ -166,12 +166,7 @@ def run_setup(config_dir: str | None, backend: str | None = None) -> None:
         f"config OK: {len(platform.services)} services, environments: {', '.join(platform.environments)}"
     )
     out.print(render_if_changed(root, cdir))
-    added = ensure_env(root, platform)
-    if added:
-        out.print(
-            f"credentials: generated {len(added)} local secrets into {ENV_FILE} (git-ignored)"
-        )
-    else:
-        out.print(f"credentials: {ENV_FILE} is complete")
+    for line in ensure_env(root, platform).messages():
+        out.print(line, soft_wrap=True)  # one line, whatever the width: names only, no values
     bring_up(Workspace(root, cdir, platform), backend, out, migrate=True)
     out.print(f"setup done in {time.monotonic() - started:.1f}s")

@@ -11,13 +11,16 @@ from hypothesis import strategies as st
 
 from avion_workspace.redact import mask_tokens, mask_urls, shown_url
 
+_ROBOT = "oci://robot:pw@ghcr.io/org/charts"  # pragma: allowlist secret
+_AT_IN_PASSWORD = "https://user:to@ken@charts.example/"  # pragma: allowlist secret
+
 
 @pytest.mark.parametrize(
     ("url", "shown"),
     [
         ("oci://ghcr.io/org/charts", "oci://ghcr.io/org/charts"),
-        ("oci://robot:pw@ghcr.io/org/charts", "oci://***@ghcr.io/org/charts"),
-        ("https://user:to@ken@charts.example/", "https://***@charts.example/"),
+        (_ROBOT, "oci://***@ghcr.io/org/charts"),
+        (_AT_IN_PASSWORD, "https://***@charts.example/"),
         ("https://charts.example/a@b", "https://charts.example/a@b"),  # "@" in the path
         # a password with an unencoded "#", "?" or quote: still user information, never shown
         ("https://robot:p#ss@charts.example/x", "https://***@charts.example/x"),
@@ -31,7 +34,7 @@ def test_shown_url(url: str, shown: str) -> None:
 
 
 def test_mask_urls_in_text() -> None:
-    text = 'Error: "https://robot:s3cr3t@charts.example/index.yaml" and oci://a:b@r.example/x'
+    text = 'Error: "https://robot:s3cr3t@charts.example/index.yaml" and oci://a:b@r.example/x'  # pragma: allowlist secret
     assert mask_urls(text) == (
         'Error: "https://***@charts.example/index.yaml" and oci://***@r.example/x'
     )
@@ -47,7 +50,7 @@ def test_mask_urls_in_text() -> None:
         ("token=hunter2", "hunter2"),
         ('{"sessionToken": "hunter2"}', "hunter2"),
         ("aws_secret_access_key = hunter2", "hunter2"),
-        ("password: 'hunter2'", "hunter2"),
+        ("password: 'hunter2'", "hunter2"),  # pragma: allowlist secret
         ("using AKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPLE"),  # pragma: allowlist secret
         ("got k8s-aws-v1.aHR0cHM6Ly9zdHMuYW1hem9uYXdz", "aHR0cHM6Ly9zdHMuYW1hem9uYXdz"),
     ],

@@ -729,6 +729,11 @@ def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:
                 f"declare $.environments.{env}.cdn, or mark the bucket `cdn: true` only in the "
                 "overlay of an environment that has one",
             )
+    if data["object_storage"]["provider"] == "s3":
+        # The storage stack (render/storage.py) makes a resource of every bucket.
+        yield from _same_logical_id(
+            doc, "bucket", [(name, ("object_storage", "buckets", name)) for name in buckets]
+        )
     if cdn is None:
         return
     base: JsonPath = ("environments", env, "cdn")
@@ -780,9 +785,10 @@ def cdn_problems(doc: Document, env: str) -> Iterator[Problem]:
                 )
             claimed.setdefault(pattern, name)
     served = [name for name, bucket in buckets.items() if bucket.get("cdn")]
-    yield from _same_logical_id(
-        doc, "bucket", [(name, ("object_storage", "buckets", name)) for name in served]
-    )
+    if data["object_storage"]["provider"] != "s3":  # else checked above, with every bucket
+        yield from _same_logical_id(
+            doc, "bucket", [(name, ("object_storage", "buckets", name)) for name in served]
+        )
     yield from _same_logical_id(
         doc, "cache policy", [(name, (*base, "cache_policies", name)) for name in policies]
     )
@@ -792,7 +798,7 @@ def _same_logical_id(
     doc: Document, what: str, named: list[tuple[str, JsonPath]]
 ) -> Iterator[Problem]:
     """Names the CDN template would turn into one CloudFormation logical ID (one would vanish)."""
-    from avion_workspace.render.cdn import logical_id
+    from avion_workspace.render.aws import logical_id
 
     first: dict[str, str] = {}
     for name, path in named:

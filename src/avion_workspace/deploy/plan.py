@@ -45,7 +45,7 @@ class DeployStep:
     @property
     def command_line(self) -> str:
         """The command as it may be printed: the user information of a chart repository URL
-        (``https://user:token@charts.example/``) masked; ``argv`` keeps it for helm."""
+        (``https://user:{token}@charts.example/``) masked; ``argv`` keeps it for helm."""
         return " ".join(_quote(mask_urls(a)) for a in self.argv)
 
 

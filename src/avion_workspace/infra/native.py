@@ -1,8 +1,8 @@
 """The native backend: each component a real server process with its data under ``.avion/``.
 
 PostgreSQL from the machine's binaries (run as an unprivileged user when we are root, see
-:mod:`avion_workspace.infra.postgres`), Redis from ``redis-server``, MinIO and Meilisearch from
-``.tools/bin`` (``inv tools.install``) or PATH. Processes are detached and tracked by pid files,
+:mod:`avion_workspace.infra.postgres`), Redis from ``redis-server``, the S3 server (versitygw)
+and Meilisearch from ``.tools/bin`` (``inv tools.install``) or PATH. Processes are detached and tracked by pid files,
 so they outlive ``inv``; ``inv infra.down`` stops them and the data stays.
 
 Layout::

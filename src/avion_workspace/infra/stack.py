@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError
+from avion_workspace.localenv import S3_ROOT_ACCESS_KEY, S3_ROOT_SECRET_KEY, rename_note
 
 COMPONENTS = ("postgres", "redis", "s3", "search")
 HOST = "127.0.0.1"
@@ -75,21 +76,22 @@ class Credentials:
         names = (
             "POSTGRES_PASSWORD",
             "REDIS_PASSWORD",
-            "MINIO_ROOT_USER",
-            "MINIO_ROOT_PASSWORD",
+            S3_ROOT_ACCESS_KEY,
+            S3_ROOT_SECRET_KEY,
             "MEILI_MASTER_KEY",
         )
         missing = [n for n in names if not env.get(n)]
         if missing:
             raise AvionError(
                 f".env lacks {', '.join(missing)}",
-                hint="run `inv setup`: it completes .env without changing values",
+                hint="run `inv setup`: it completes .env without changing values"
+                + rename_note(env, missing),
             )
         return cls(
             postgres_password=env["POSTGRES_PASSWORD"],
             redis_password=env["REDIS_PASSWORD"],
-            s3_access_key=env["MINIO_ROOT_USER"],
-            s3_secret_key=env["MINIO_ROOT_PASSWORD"],
+            s3_access_key=env[S3_ROOT_ACCESS_KEY],
+            s3_secret_key=env[S3_ROOT_SECRET_KEY],
             search_master_key=env["MEILI_MASTER_KEY"],
             env=env,
         )

@@ -25,6 +25,7 @@ from avion_workspace.render.plan import (
     template_file,
 )
 from avion_workspace.render.services import service_scaffolding
+from avion_workspace.render.storage import storage_templates
 from avion_workspace.render.workflows import workflows
 
 # Pinned upstream images for the local Docker stack; versions of postgres, redis and meilisearch
@@ -93,6 +94,7 @@ RENDERERS: tuple[Renderer, ...] = (
     workflows,
     service_scaffolding,
     cdn_templates,
+    storage_templates,
     diagrams,
     docs,
 )

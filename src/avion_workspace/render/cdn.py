@@ -10,15 +10,16 @@ it with cfn-lint and ``inv cdn.deploy`` creates a change set from it.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from typing import Any
 
 from avion_workspace.config.model import Bucket, CachePolicy, Cdn, Platform
-from avion_workspace.render.infrastructure import yaml_file
+from avion_workspace.render import aws
+from avion_workspace.render.aws import add_entry as _add
+from avion_workspace.render.aws import logical_id
 from avion_workspace.render.plan import GeneratedFile, RenderContext
 
-AWS_DIR = "infrastructure/aws"
+STACK = "cdn"
 HEADERS_POLICY = "SecurityHeadersPolicy"
 # For paths whose policy never caches: the same headers plus `Cache-Control: no-store`, so
 # browsers and shared caches downstream do not keep signed or private objects either.
@@ -33,16 +34,11 @@ KEY_GROUP = "UrlSigningKeyGroup"
 
 
 def template_path(env: str) -> str:
-    return f"{AWS_DIR}/{env}/cdn.yaml"
+    return aws.template_path(env, STACK)
 
 
 def stack_name(platform: Platform) -> str:
-    return f"{platform.name}-{platform.environment.name}-cdn"
-
-
-def logical_id(name: str, suffix: str) -> str:
-    """A CloudFormation logical ID from a config name: ``avion-media-processed`` → ``AvionMediaProcessed``."""
-    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part) + suffix
+    return aws.stack_name(platform, STACK)
 
 
 def cache_policy_id(policy: CachePolicy) -> str:
@@ -204,6 +200,12 @@ def _distribution(platform: Platform, cdn: Cdn, bucket: Bucket) -> dict[str, Any
     }
 
 
+def bucket_policy_owners(platform: Platform) -> tuple[Bucket, ...]:
+    """The buckets whose one bucket policy this stack defines (the storage stack defines none
+    for them: S3 keeps one policy per bucket, and two stacks would overwrite each other's)."""
+    return platform.cdn_buckets
+
+
 def _bucket_policy(bucket: Bucket) -> dict[str, Any]:
     distribution = logical_id(bucket.name, "Distribution")
     arn = f"arn:${{AWS::Partition}}:s3:::{bucket.name}"
@@ -243,14 +245,6 @@ def _bucket_policy(bucket: Bucket) -> dict[str, Any]:
     }
 
 
-def _add(section: dict[str, Any], logical: str, value: Any) -> None:
-    """Add one template entry; two under one logical ID would silently drop one (config refuses
-    names that collide, see config.validate.cdn_problems: reaching this is a workspace bug)."""
-    if logical in section:
-        raise ValueError(f"two CDN template entries share the logical ID {logical!r}")
-    section[logical] = value
-
-
 def cdn_template(platform: Platform) -> dict[str, Any]:
     """The CloudFormation template of ``platform``'s CDN, as plain data."""
     cdn = platform.environment.cdn
@@ -276,7 +270,8 @@ def cdn_template(platform: Platform) -> dict[str, Any]:
             _origin_access_control(platform, bucket),
         )
         _add(resources, distribution, _distribution(platform, cdn, bucket))
-        _add(resources, logical_id(bucket.name, "BucketPolicy"), _bucket_policy(bucket))
+        if bucket in bucket_policy_owners(platform):
+            _add(resources, logical_id(bucket.name, "BucketPolicy"), _bucket_policy(bucket))
         _add(
             outputs,
             logical_id(bucket.name, "DomainName"),
@@ -308,12 +303,7 @@ def cdn_template(platform: Platform) -> dict[str, Any]:
 
 def cdn_file(platform: Platform) -> GeneratedFile:
     """The generated template file of ``platform``'s CDN."""
-    env = platform.environment.name
-    return yaml_file(
-        template_path(env),
-        cdn_template(platform),
-        comment=f"Deploy: inv cdn.deploy --env {env} (a change set); check: inv cdn.lint",
-    )
+    return aws.template_file(platform, STACK, cdn_template(platform), "cdn")
 
 
 def cdn_templates(context: RenderContext) -> Iterable[GeneratedFile]:

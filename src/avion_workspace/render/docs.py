@@ -27,7 +27,7 @@ _SECRET_REFERENCE = re.compile(
 INFRASTRUCTURE_SECRETS = {
     "redis-credentials": "Redis with Sentinel (key `auth`: the admin `default` user's password)",
     "redis-acl-credentials": "Redis ACL users (key `users.acl`): the `redis-acl-rules` ConfigMap's lines with each service's password hash",
-    "s3-credentials": "Versity S3 Gateway root keys `rootAccessKeyId`, `rootSecretAccessKey` (local and staging; production uses AWS S3)",
+    "s3-credentials": "Versity S3 Gateway root keys `rootAccessKeyId`, `rootSecretAccessKey`, read by the gateway and by the avion-datastores bucket Job (local and staging; production uses AWS S3)",
     "meilisearch-credentials": "Meilisearch master key",
     "avion-backup-credentials": "CloudNativePG base backups and WAL archiving: `ACCESS_KEY_ID`, `ACCESS_SECRET_KEY` for the `avion-backups` bucket",
     "alertmanager-slack": "Alertmanager's Slack webhook URL (key `webhook-url`), mounted as a file; never inline in values",

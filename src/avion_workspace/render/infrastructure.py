@@ -153,6 +153,12 @@ S3_SERVER = "versitygw"
 S3_SERVER_IMAGE = "ghcr.io/versity/versitygw"
 S3_SERVER_VERSION = "v1.8.0"  # the version tools.py builds for the native stack
 S3_SERVER_PORT = 7070
+# The Secret the gateway's chart reads its root keys from (rootAccessKeyId, rootSecretAccessKey).
+S3_CREDENTIALS_SECRET = "s3-credentials"  # noqa: S105 - a Secret's name  # pragma: allowlist secret
+# The image of the bucket Job (docs/decisions/0018-staging-buckets.md): AWS's own CLI image, whose
+# `aws s3api` commands the Job's script runs; the tests run that script with the CLI from PyPI.
+BUCKETS_JOB_IMAGE = "amazon/aws-cli"
+BUCKETS_JOB_IMAGE_TAG = "2.31.0"
 
 
 def in_cluster_s3(platform: Platform) -> bool:
@@ -330,6 +336,39 @@ def datastores_values(platform: Platform) -> dict[str, Any]:
         "postgres": postgres_cluster_values(platform),
         # The ACL rules of the redis-acl-credentials Secret's users.acl, passwords left out (see the chart).
         "redisAcl": [{"user": u, "rule": r} for u, r in redis_acl_rules(platform).items()],
+        "s3Buckets": s3_buckets_values(platform),
+    }
+
+
+def s3_buckets_values(platform: Platform) -> dict[str, Any]:
+    """The bucket Job of the datastores chart: config's buckets, created in the in-cluster gateway.
+
+    A post-install/post-upgrade hook waits for the gateway and creates each bucket that is
+    missing, enabling versioning where config asks (as ``inv setup`` does locally). Where the
+    environment uses AWS S3 the Job is off and the list is empty (set explicitly: an omitted
+    key would inherit the chart's defaults, which are the local environment's).
+    """
+    if not in_cluster_s3(platform):
+        return {"enabled": False, "buckets": []}
+    return {
+        "enabled": True,
+        "endpoint": f"http://{S3_SERVER}:{S3_SERVER_PORT}",
+        "region": "us-east-1",  # the gateway's default region; a bucket needs no location
+        "credentialsSecret": S3_CREDENTIALS_SECRET,
+        "serverPodLabels": {"app.kubernetes.io/instance": S3_SERVER},
+        "serverPort": S3_SERVER_PORT,
+        "image": {"repository": BUCKETS_JOB_IMAGE, "tag": BUCKETS_JOB_IMAGE_TAG},
+        "waitSeconds": 300,  # for the gateway to answer (it may be starting beside this release)
+        "backoffLimit": 2,
+        "activeDeadlineSeconds": 600,
+        "resources": {
+            "requests": {"cpu": "50m", "memory": "128Mi"},
+            "limits": {"cpu": "500m", "memory": "256Mi"},
+        },
+        "buckets": [
+            {"name": b.name, "versioning": b.versioning}
+            for b in platform.object_storage.buckets.values()
+        ],
     }
 
 
@@ -416,12 +455,13 @@ def s3_server_values(platform: Platform) -> dict[str, Any]:
     """Versity S3 Gateway over a persistent volume; versions of versioned buckets beside it.
 
     One replica on a ReadWriteOnce volume (the posix backend does not replicate), so a rollout
-    recreates the pod. It implements no bucket lifecycle: config's expiry applies in production.
+    recreates the pod. It implements no bucket lifecycle: config's expiry applies in production
+    (S3 lifecycle rules of the storage stack, :mod:`avion_workspace.render.storage`).
     """
     return {
         "image": {"repository": S3_SERVER_IMAGE, "tag": S3_SERVER_VERSION},
         "auth": {
-            "existingSecret": "s3-credentials"
+            "existingSecret": S3_CREDENTIALS_SECRET
         },  # rootAccessKeyId, rootSecretAccessKey; pragma: allowlist secret
         "gateway": {
             "backend": {

@@ -85,8 +85,8 @@ def local_env(
         secrets["redis.password"] = password_var
     if service.buckets:
         values["buckets.endpoint"] = f"http://{host}:{platform.object_storage.local_port}"
-        secrets["buckets.access_key"] = "MINIO_ROOT_USER"
-        secrets["buckets.secret_key"] = "MINIO_ROOT_PASSWORD"  # pragma: allowlist secret
+        secrets["buckets.access_key"] = localenv.S3_ROOT_ACCESS_KEY
+        secrets["buckets.secret_key"] = localenv.S3_ROOT_SECRET_KEY
     if service.search:
         values["search.url"] = f"http://{host}:{platform.search.local_port}"
         secrets["search.api_key"] = "MEILI_MASTER_KEY"  # pragma: allowlist secret
@@ -94,7 +94,8 @@ def local_env(
     if missing:
         raise AvionError(
             f"{service.name}: the local credentials lack {', '.join(missing)}",
-            hint="run `inv setup` to complete .env (existing values are kept)",
+            hint="run `inv setup` to complete .env (existing values are kept)"
+            + localenv.rename_note(credentials, missing),
         )
     names = {var.key: var.env for var in variables(service_spec(service))}
     env = {names[key]: value for key, value in values.items()}

@@ -184,6 +184,7 @@ _NAMESPACES = (
     "proto",
     "tools",
     "cdn",
+    "storage",
     "k8s",
 )
 # Top-level tasks (inv setup, inv doctor, ...) live in :mod:`.root`.

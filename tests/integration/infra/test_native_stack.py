@@ -7,6 +7,7 @@ import json
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from typing import Any
@@ -208,6 +209,48 @@ def test_data_survives_down_and_setup(stack: Any, monkeypatch: pytest.MonkeyPatc
     assert redis.Redis.from_url(redis_url).get("cache:itest-survives") == b"kept"
     assert s3(stack).get_object(Bucket="avion-backups", Key="survives")["Body"].read() == b"kept"
     assert search(stack).index("itest_drops").get_document(1).text == "hello avion"
+
+
+def test_a_dotenv_with_the_former_s3_names_keeps_its_data_after_setup(
+    stack: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A machine set up before the rename: its values move to the new names, the data stays."""
+    env_file = stack.root / ".env"
+    current = env_file.read_text()
+    creds = stack.credentials()
+    s3(stack).put_object(Bucket="avion-media-uploads", Key="itest/before-rename", Body=b"old")
+    monkeypatch.chdir(stack.root)
+    run_down(None)
+    env_file.write_text(
+        current.replace("S3_ROOT_ACCESS_KEY=", "MINIO_ROOT_USER=").replace(
+            "S3_ROOT_SECRET_KEY=", "MINIO_ROOT_PASSWORD="
+        )
+    )
+    env_file.chmod(0o600)
+    try:
+        with pytest.raises(AvionError) as refused:
+            stack.credentials()
+        assert "it also renames MINIO_ROOT_USER -> S3_ROOT_ACCESS_KEY" in (refused.value.hint or "")
+        capsys.readouterr()
+        stack.setup()
+        out = capsys.readouterr().out
+    finally:
+        if "MINIO_ROOT_USER=" in env_file.read_text():  # the rename failed: leave a working stack
+            env_file.write_text(current)
+            stack.setup()
+    assert (
+        "credentials: renamed MINIO_ROOT_USER -> S3_ROOT_ACCESS_KEY, "
+        "MINIO_ROOT_PASSWORD -> S3_ROOT_SECRET_KEY in .env (values kept)"
+    ) in out
+    assert creds.s3_access_key not in out
+    assert creds.s3_secret_key not in out
+    assert env_file.read_text() == current
+    assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+    assert components(stack)["s3"]["status"] == "running"
+    assert (
+        s3(stack).get_object(Bucket="avion-media-uploads", Key="itest/before-rename")["Body"].read()
+        == b"old"
+    )
 
 
 def test_a_busy_port_is_reported_with_what_holds_it(

@@ -130,7 +130,7 @@ def test_ctrl_c_while_a_task_waits_for_a_database(
     (folder / "20260101000000_a.sql").write_text(
         "-- +goose Up\nSELECT 1;\n-- +goose Down\nSELECT 1;\n"
     )
-    dsn = f"postgresql://avion:secret@127.0.0.1:{silent_server}/avion"
+    dsn = f"postgresql://avion:secret@127.0.0.1:{silent_server}/avion"  # pragma: allowlist secret
 
     def completed(code: int, out: str, err: str) -> bool:
         return code == 1 and err.startswith("error: cannot connect to") and "Traceback" not in err

@@ -72,7 +72,7 @@ def test_the_signing_key_is_passed_as_a_parameter(
 
 
 def test_a_private_key_is_refused_before_aws_sees_it(
-    platforms: dict[str, Platform], tmp_path: Path
+    platforms: dict[str, Platform], workspace: Path, tmp_path: Path
 ) -> None:
     key = tmp_path / "signing.pem"
     not_public = (

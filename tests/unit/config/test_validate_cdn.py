@@ -175,3 +175,20 @@ def test_the_template_refuses_two_resources_under_one_logical_id() -> None:
     buckets["avion.media.processed"] = dict(buckets["avion-media-processed"])
     with pytest.raises(ValueError, match="share the logical ID 'AvionMediaProcessed"):
         cdn_template(build_platform(data, "production"))
+
+
+def test_two_buckets_with_one_logical_id_in_aws_s3_are_located(edit: Edit) -> None:
+    # Not served by the CDN, but the storage stack makes a resource of every bucket in an
+    # environment whose objects live in AWS S3 (production); the in-cluster ones are not refused.
+    cfg = edit(
+        "platform.yaml",
+        "    avion-logs: {purpose",
+        "    avion.logs: {purpose: Twin, versioning: false}\n    avion-logs: {purpose",
+    )
+    lines = (cfg / "platform.yaml").read_text().splitlines()
+    line = next(i for i, text in enumerate(lines, 1) if "avion-logs: {purpose" in text)
+    message = only(cfg)
+    assert message.startswith(
+        f"{cfg / 'platform.yaml'}:{line}:5: $.object_storage.buckets.avion-logs:"
+    ), message
+    assert "bucket 'avion-logs' and bucket 'avion.logs' both become" in message

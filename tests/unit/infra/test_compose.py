@@ -91,7 +91,8 @@ def test_the_rendered_file_becomes_ordered_container_specs(
         redis.command
     )
     s3 = project.service("s3")
-    assert s3.environment["ROOT_ACCESS_KEY"] == "v-minio_root_user"
+    assert s3.environment["ROOT_ACCESS_KEY"] == "v-s3_root_access_key"
+    assert s3.environment["ROOT_SECRET_KEY"] == "v-s3_root_secret_key"  # pragma: allowlist secret
     assert s3.command is not None
     assert "versitygw --port :7070" in s3.command[0]
     assert not postgres.one_shot

@@ -61,8 +61,8 @@ def test_status_document_has_exactly_the_documented_shape() -> None:
         "avion-logs",
     ]
     assert (components["s3"]["access_key"], components["s3"]["secret_key"]) == (
-        "v/minio_root_user",
-        "v/minio_root_password",
+        "v/s3_root_access_key",
+        "v/s3_root_secret_key",
     )
     assert components["search"]["url"] == "http://127.0.0.1:7700"
     assert {v["status"] for v in components.values()} == {"running"}
@@ -95,10 +95,22 @@ def test_every_database_gets_an_owner_dsn_with_quoted_password() -> None:
 
 
 def test_credentials_name_what_is_missing() -> None:
-    with pytest.raises(AvionError, match="lacks MINIO_ROOT_PASSWORD, MEILI_MASTER_KEY"):
+    with pytest.raises(AvionError, match="lacks S3_ROOT_SECRET_KEY, MEILI_MASTER_KEY") as info:
         Credentials.of(
-            {k: v for k, v in ENV.items() if k not in ("MINIO_ROOT_PASSWORD", "MEILI_MASTER_KEY")}
+            {k: v for k, v in ENV.items() if k not in ("S3_ROOT_SECRET_KEY", "MEILI_MASTER_KEY")}
         )
+    assert info.value.hint == "run `inv setup`: it completes .env without changing values"
+
+
+def test_credentials_under_a_former_name_point_at_the_rename() -> None:
+    env = {k: v for k, v in ENV.items() if not k.startswith("S3_ROOT_")}
+    env["MINIO_ROOT_PASSWORD"] = "old-secret"  # pragma: allowlist secret
+    with pytest.raises(AvionError, match="lacks S3_ROOT_ACCESS_KEY, S3_ROOT_SECRET_KEY") as info:
+        Credentials.of(env)
+    assert info.value.hint == (
+        "run `inv setup`: it completes .env without changing values; "
+        "it also renames MINIO_ROOT_PASSWORD -> S3_ROOT_SECRET_KEY, keeping the values"
+    )
 
 
 def test_backend_choice(tmp_path: Path) -> None:

@@ -51,7 +51,8 @@ def test_a_service_reaches_the_local_stack_as_its_own_role_and_acl_user(
     redis_password = "value-of-AVION_BETA_REDIS_PASSWORD"  # pragma: allowlist secret
     assert env["BETA_REDIS_PASSWORD"] == redis_password
     assert env["BETA_S3_ENDPOINT"] == f"http://127.0.0.1:{platform.object_storage.local_port}"
-    assert env["BETA_S3_ACCESS_KEY"] == "value-of-MINIO_ROOT_USER"
+    assert env["BETA_S3_ACCESS_KEY"] == "value-of-S3_ROOT_ACCESS_KEY"
+    assert env["BETA_S3_SECRET_KEY"] == "value-of-S3_ROOT_SECRET_KEY"  # pragma: allowlist secret
     assert env["BETA_SEARCH_URL"] == f"http://127.0.0.1:{platform.search.local_port}"
     api_key = "value-of-MEILI_MASTER_KEY"  # pragma: allowlist secret
     assert env["BETA_SEARCH_API_KEY"] == api_key
@@ -63,13 +64,29 @@ def test_a_service_reaches_the_local_stack_as_its_own_role_and_acl_user(
 def test_missing_credentials_are_named_with_the_fix(
     platform: Platform, credentials: dict[str, str]
 ) -> None:
-    partial = {k: v for k, v in credentials.items() if not k.startswith("MINIO_")}
+    partial = {k: v for k, v in credentials.items() if not k.startswith("S3_ROOT_")}
     with pytest.raises(AvionError) as caught:
         local_env(platform, platform.services["beta"], partial)
     assert caught.value.render() == (
-        "error: beta: the local credentials lack MINIO_ROOT_PASSWORD, MINIO_ROOT_USER\n"
+        "error: beta: the local credentials lack S3_ROOT_ACCESS_KEY, S3_ROOT_SECRET_KEY\n"
         "hint: run `inv setup` to complete .env (existing values are kept)"
     )
+
+
+def test_a_dotenv_with_the_former_s3_names_is_told_inv_setup_renames_them(
+    platform: Platform, credentials: dict[str, str]
+) -> None:
+    partial = {k: v for k, v in credentials.items() if not k.startswith("S3_ROOT_")}
+    old = "old-secret"  # pragma: allowlist secret
+    partial |= {"MINIO_ROOT_USER": "old-user", "MINIO_ROOT_PASSWORD": old}
+    with pytest.raises(AvionError) as caught:
+        local_env(platform, platform.services["beta"], partial)
+    assert caught.value.hint == (
+        "run `inv setup` to complete .env (existing values are kept); it also renames "
+        "MINIO_ROOT_USER -> S3_ROOT_ACCESS_KEY, MINIO_ROOT_PASSWORD -> S3_ROOT_SECRET_KEY, "
+        "keeping the values"
+    )
+    assert "old-" not in caught.value.render()
 
 
 def test_inv_run_points_traces_at_the_local_receiver(

@@ -29,7 +29,11 @@ def ci(fixture_config: Path) -> Mapping[str, Any]:
 
 def test_the_docs_job_builds_then_publishes_the_site(ci: Mapping[str, Any]) -> None:
     steps = ci["jobs"]["docs"]["steps"]
-    assert [s["run"] for s in steps if "run" in s][1:] == ["nox -s docs", "inv cdn.lint"]
+    assert [s["run"] for s in steps if "run" in s][1:] == [
+        "nox -s docs",
+        "inv cdn.lint",
+        "inv storage.lint",
+    ]
     upload = steps[-1]
     assert upload["uses"] == "actions/upload-artifact@b7c566a772e6b6bfb58ed0dc250532a479d7789f"
     assert upload["with"] == {
