@@ -111,7 +111,7 @@ def test_mask_urls_masks_a_password_with_unencoded_url_characters(password: str)
         ("exec: running plugin --token hunter2", "hunter2"),
         ("--client-secret hunter2", "hunter2"),
         ('token="hunter two words"', "two words"),
-        ("password: 'hunter two'", "two"),
+        ("password: 'hunter two'", "two"),  # pragma: allowlist secret
     ],
 )
 def test_mask_tokens_more_key_forms(line: str, secret: str) -> None:
