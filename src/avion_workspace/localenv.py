@@ -229,14 +229,18 @@ def ensure_env(root: Path, platform: Platform) -> EnvChanges:
     elif not text.endswith("\n"):
         text += "\n"
     text += "".join(f"{name}={_new_value(name)}\n" for name in missing)
-    atomic_write(path, text.encode("utf-8"), mode=0o600)
+    atomic_write(path, text.encode("utf-8", "surrogateescape"), mode=0o600)
     return EnvChanges(added=missing, renamed=changes.renamed, superseded=changes.superseded)
 
 
 def read_regular_text(path: Path) -> str:
+    """``.env`` as text to rewrite: bytes that are not UTF-8 (a Latin-1 password) decode to
+    surrogates that :func:`ensure_env` encodes back to the same bytes (a replacement character
+    would change the value the local services were set up with)."""
     from avion_workspace.pathpolicy import read_regular
 
-    return read_regular(path, limit=MAX_ENV_BYTES, source=ENV_FILE).decode("utf-8", "replace")
+    raw = read_regular(path, limit=MAX_ENV_BYTES, source=ENV_FILE)
+    return raw.decode("utf-8", "surrogateescape")
 
 
 def database_dsn(root: Path, platform: Platform, database: str, *, host: str = "127.0.0.1") -> str:

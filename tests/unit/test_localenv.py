@@ -312,3 +312,15 @@ def test_env_example_and_generated_files_name_no_former_credential() -> None:
         assert "MINIO" not in text, rel
         assert "S3_ROOT_ACCESS_KEY" in text, rel
         assert "S3_ROOT_SECRET_KEY" in text, rel
+
+
+def test_bytes_that_are_not_utf8_are_kept_byte_for_byte(tmp_path: Path, platform) -> None:  # type: ignore[no-untyped-def]
+    """A Latin-1 value, under a current or a former name: the rewrite that adds names (or
+    renames) wrote it back with a replacement character, a different credential."""
+    env = tmp_path / ".env"
+    env.write_bytes(b"POSTGRES_PASSWORD=caf\xe9\nMINIO_ROOT_PASSWORD=s\xe9same\n")
+    changes = ensure_env(tmp_path, platform)
+    assert "S3_ROOT_ACCESS_KEY" in changes.added
+    written = env.read_bytes()
+    assert b"POSTGRES_PASSWORD=caf\xe9\n" in written
+    assert b"S3_ROOT_SECRET_KEY=s\xe9same\n" in written
