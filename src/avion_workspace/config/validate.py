@@ -228,8 +228,8 @@ def _reference_problem(exc: Exception) -> ConfigError | None:
     if isinstance(exc, RecursionError):
         return _bad_schema(
             source,
-            "its $ref references lead back to themselves without a value being checked "
-            "(a definition that is only a reference to itself, or a ring of them)",
+            "its $ref references go round or nest too deep to follow (a definition that is only "
+            "a reference to itself, a ring of them, or a chain thousands long)",
         )
     return None
 

@@ -166,10 +166,18 @@ def test_reserved_names_cover_every_directory_the_plan_puts_beside_the_services(
     ("defs", "expected"),
     [
         ({"label": {"$ref": "#/$defs/nowhere"}}, "'/$defs/nowhere' points to nothing"),
-        ({"label": {"$ref": "#/$defs/label"}}, "lead back to themselves"),
+        ({"label": {"$ref": "#/$defs/label"}}, "go round or nest too deep"),
         (
             {"label": {"$ref": "#/$defs/text"}, "text": {"$ref": "#/$defs/label"}},
-            "lead back to themselves",
+            "go round or nest too deep",
+        ),
+        (  # not a ring: a chain longer than anything can follow
+            {
+                **{f"c{i}": {"$ref": f"#/$defs/c{i + 1}"} for i in range(3000)},
+                "c3000": {"type": "string"},
+                "label": {"$ref": "#/$defs/c0"},
+            },
+            "go round or nest too deep",
         ),
     ],
 )
