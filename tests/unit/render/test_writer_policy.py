@@ -279,7 +279,7 @@ def test_check_never_prints_what_a_link_in_place_of_a_generated_file_points_at(
     (root / "a.yml").symlink_to(outside)
     with pytest.raises(StaleRender) as info:
         check_plan(root, plan_of({"a.yml": b"a\n"}))
-    assert "a.yml: is a directory or a link" in info.value.render()
+    assert "a.yml: is not a regular file (a folder, link, FIFO or socket)" in info.value.render()
     assert "TOP SECRET" not in info.value.render()
 
 
@@ -417,7 +417,8 @@ def test_compare_reports_anything_but_a_regular_file_in_place_of_a_generated_one
     changes = {
         c.path: c for c in writer.compare(root, plan_of({"a.yml": b"a\n", "b.yml": b"b\n"})).changes
     }
-    assert changes["a.yml"].reason == "is a directory or a link"
+    # a FIFO or socket was called "a directory or a link"
+    assert changes["a.yml"].reason == "is not a regular file (a folder, link, FIFO or socket)"
     assert changes["b.yml"].reason == "identical"
 
 
