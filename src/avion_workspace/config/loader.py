@@ -10,11 +10,12 @@ and raised together.
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from yaml.composer import Composer
@@ -98,30 +99,36 @@ class _Counting(Composer):
     aliases = 0
     depth = 0
 
+    if TYPE_CHECKING:  # the parser's, PyYAML's or libyaml's, beside this in the loader
+
+        def check_event(self, *choices: type) -> bool: ...
+        def peek_event(self) -> Any: ...
+
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                raise _AliasLimit(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
+                raise _AliasLimit(self.peek_event().start_mark)
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                raise _DepthLimit(self.peek_event().start_mark)  # type: ignore[no-untyped-call]
-            return super().compose_node(parent, index)
+                raise _DepthLimit(self.peek_event().start_mark)
+            result: Node | None = super().compose_node(parent, index)
+            return result
         finally:
             self.depth -= 1
 
 
-class _CountingLoader(_Counting, yaml.SafeLoader):
+class _CountingLoader(_Counting, yaml.SafeLoader):  # type: ignore[misc]  # untyped bases
     """The pure-Python loader: its messages and locations are the ones users see."""
 
 
-try:  # libyaml, when PyYAML was built with it
-    from yaml.cyaml import CParser as _CParser
-except ImportError:  # pragma: no cover - the pinned PyYAML wheels ship libyaml
-    _CParser = None
+# libyaml's parser, when PyYAML was built with it (the pinned wheels are)
+_CParser: Any = getattr(yaml, "__with_libyaml__", False) and getattr(
+    importlib.import_module("yaml.cyaml"), "CParser", None
+)
 
-_FAST_BASES: tuple[type, ...] = () if _CParser is None else (_CParser,)
+_FAST_BASES: tuple[type, ...] = (_CParser,) if _CParser else ()
 
 
 class _UsePython(Exception):
@@ -133,13 +140,13 @@ class _FastCountingLoader(_Counting, *_FAST_BASES, SafeConstructor, Resolver):  
 
     def __init__(self, stream: str) -> None:
         _CParser.__init__(self, stream)
-        Composer.__init__(self)  # type: ignore[no-untyped-call]
-        SafeConstructor.__init__(self)  # type: ignore[no-untyped-call]
-        Resolver.__init__(self)  # type: ignore[no-untyped-call]
+        Composer.__init__(self)
+        SafeConstructor.__init__(self)
+        Resolver.__init__(self)
 
     def compose_node(self, parent: Node | None, index: int) -> Node | None:
         if self.check_event(yaml.ScalarEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
+            event = self.peek_event()
             if event.value == "" and not event.style:
                 raise _UsePython  # libyaml places an empty value elsewhere than PyYAML
         return super().compose_node(parent, index)
@@ -171,7 +178,7 @@ def _fast_compose(text: str) -> Node | None:
     """The node graph of ``text`` through libyaml, when every line is in the plain subset above
     and libyaml reads it without any problem; else ``None``: the pure-Python path reads it
     (libyaml's is several times faster, the reason this exists: a 200-service configuration)."""
-    if _CParser is None or not all(_PLAIN_LINE.fullmatch(line) for line in text.split("\n")):
+    if not _CParser or not all(_PLAIN_LINE.fullmatch(line) for line in text.split("\n")):
         return None
     loader = _FastCountingLoader(text)
     try:

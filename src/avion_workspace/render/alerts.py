@@ -14,9 +14,10 @@ lists them, and dashboards are checked against the same list.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from avion_workspace.config.model import Platform, Service
@@ -338,9 +339,9 @@ def runbook_base(platform: Platform) -> str:
     return f"https://github.com/{owner}/{platform.name}/blob/main/docs/runbooks"
 
 
-def _documented(platform: Platform, alerts: Iterable[Alert]) -> tuple[Alert, ...]:
-    base = runbook_base(platform)
-    return tuple(replace(alert, docs=base) for alert in alerts)
+def _alert_factory(platform: Platform) -> Callable[..., Alert]:
+    """:class:`Alert` with ``docs`` set for ``platform`` (built once, not copied after)."""
+    return functools.partial(Alert, docs=runbook_base(platform))
 
 
 def cpu_cores(quantity: str) -> float:
@@ -403,125 +404,121 @@ def _service_alerts(platform: Platform, service: Service) -> tuple[Alert, ...]:
     def series(metric: str, values: str, **extra: str) -> dict[str, str]:
         return {_selector(metric, {**target, **extra}): values}
 
-    return _documented(
-        platform,
-        (
-            Alert(
-                "AvionServiceDown",
-                f"up{{{sel}}} == 0",
-                "2m",
-                "critical",
-                f"{name} is down",
-                f"Prometheus has not scraped {name} for 2 minutes.",
-                SERVICE_RUNBOOK,
-                fires=Case(series("up", "0x10"), "5m", target),
-                silent=Case(series("up", "1x10"), "5m"),
-                labels=own,
+    alert = _alert_factory(platform)
+    return (
+        alert(
+            "AvionServiceDown",
+            f"up{{{sel}}} == 0",
+            "2m",
+            "critical",
+            f"{name} is down",
+            f"Prometheus has not scraped {name} for 2 minutes.",
+            SERVICE_RUNBOOK,
+            fires=Case(series("up", "0x10"), "5m", target),
+            silent=Case(series("up", "1x10"), "5m"),
+            labels=own,
+        ),
+        alert(
+            "AvionServiceErrorRate",
+            f'(sum(rate({calls}{{{sel},rpc_grpc_status_code=~"{failures}"}}[5m])) or vector(0))'
+            f" / sum(rate({calls}{{{sel}}}[5m])) > {ERROR_RATIO}",
+            "5m",
+            "critical",
+            f"{name} fails more than {ERROR_RATIO:.0%} of its calls",
+            f"Over 5 minutes more than {ERROR_RATIO:.0%} of {name}'s gRPC calls ended with a "
+            "server failure.",
+            SERVICE_RUNBOOK,
+            fires=Case(
+                {
+                    **series(calls, "0+10x20", rpc_grpc_status_code="13"),
+                    **series(calls, "0+10x20", rpc_grpc_status_code="0"),
+                },
+                "15m",
             ),
-            Alert(
-                "AvionServiceErrorRate",
-                f'(sum(rate({calls}{{{sel},rpc_grpc_status_code=~"{failures}"}}[5m])) or vector(0))'
-                f" / sum(rate({calls}{{{sel}}}[5m])) > {ERROR_RATIO}",
-                "5m",
-                "critical",
-                f"{name} fails more than {ERROR_RATIO:.0%} of its calls",
-                f"Over 5 minutes more than {ERROR_RATIO:.0%} of {name}'s gRPC calls ended with a "
-                "server failure.",
-                SERVICE_RUNBOOK,
-                fires=Case(
-                    {
-                        **series(calls, "0+10x20", rpc_grpc_status_code="13"),
-                        **series(calls, "0+10x20", rpc_grpc_status_code="0"),
-                    },
-                    "15m",
-                ),
-                silent=Case(series(calls, "0+10x20", rpc_grpc_status_code="0"), "15m"),
-                labels=own,
+            silent=Case(series(calls, "0+10x20", rpc_grpc_status_code="0"), "15m"),
+            labels=own,
+        ),
+        alert(
+            "AvionServiceLatencyP99",
+            f"histogram_quantile(0.99, sum by (le) (rate({CALLS}_bucket{{{sel}}}[5m])))"
+            f" > {LATENCY_P99_SECONDS}",
+            "10m",
+            "warning",
+            f"{name} is slow: p99 above {LATENCY_P99_SECONDS:g} s",
+            f"The 99th percentile of {name}'s gRPC call duration has been above "
+            f"{LATENCY_P99_SECONDS:g} s for 10 minutes.",
+            SERVICE_RUNBOOK,
+            fires=Case(
+                {
+                    **series(f"{CALLS}_bucket", "0x30", le="0.5"),
+                    **series(f"{CALLS}_bucket", "0+10x30", le="2.5"),
+                    **series(f"{CALLS}_bucket", "0+10x30", le="+Inf"),
+                },
+                "20m",
             ),
-            Alert(
-                "AvionServiceLatencyP99",
-                f"histogram_quantile(0.99, sum by (le) (rate({CALLS}_bucket{{{sel}}}[5m])))"
-                f" > {LATENCY_P99_SECONDS}",
+            silent=Case(
+                {
+                    **series(f"{CALLS}_bucket", "0+10x30", le="0.5"),
+                    **series(f"{CALLS}_bucket", "0+10x30", le="2.5"),
+                    **series(f"{CALLS}_bucket", "0+10x30", le="+Inf"),
+                },
+                "20m",
+            ),
+            labels=own,
+        ),
+        alert(
+            "AvionServiceRestarting",
+            f"changes(process_start_time_seconds{{{sel}}}[15m]) > 2",
+            "0m",
+            "warning",
+            f"{name} restarted more than twice in 15 minutes",
+            f"The process start time of a {name} instance changed more than twice in 15 minutes.",
+            SERVICE_RUNBOOK,
+            fires=Case(series("process_start_time_seconds", "0+60x20"), "10m", target),
+            silent=Case(series("process_start_time_seconds", "1000x20"), "10m"),
+            labels=own,
+        ),
+        alert(
+            "AvionServiceCpuSaturated",
+            f"rate(process_cpu_seconds_total{{{sel}}}[5m]) / {cores:g} > {SATURATION_RATIO}",
+            "15m",
+            "warning",
+            f"{name} uses more than {SATURATION_RATIO:.0%} of its CPU limit",
+            f"A {name} process has used more than {SATURATION_RATIO:.0%} of its "
+            f"{service.resources.cpu_limit} CPU limit for 15 minutes.",
+            SERVICE_RUNBOOK,
+            fires=Case(series("process_cpu_seconds_total", f"0+{cores * 60:g}x40"), "30m", target),
+            silent=Case(series("process_cpu_seconds_total", f"0+{cores * 6:g}x40"), "30m"),
+            labels=own,
+        ),
+        alert(
+            "AvionServiceMemorySaturated",
+            f"process_resident_memory_bytes{{{sel}}} / {limit} > {SATURATION_RATIO}",
+            "15m",
+            "warning",
+            f"{name} is close to its memory limit",
+            f"A {name} process has used more than {SATURATION_RATIO:.0%} of its "
+            f"{service.resources.memory_limit} memory limit for 15 minutes.",
+            SERVICE_RUNBOOK,
+            fires=Case(series("process_resident_memory_bytes", f"{limit}x40"), "30m", target),
+            silent=Case(series("process_resident_memory_bytes", f"{limit // 2}x40"), "30m"),
+            labels=own,
+        ),
+        alert(
+            "AvionServiceDependencyDown",
+            f"avion_dependency_up{{{sel}}} == 0",
+            "5m",
+            "warning",
+            f"{name} cannot reach a dependency",
+            f"{name}'s readiness check of a dependency has failed for 5 minutes.",
+            SERVICE_RUNBOOK,
+            fires=Case(
+                series("avion_dependency_up", "0x20", dependency="postgres"),
                 "10m",
-                "warning",
-                f"{name} is slow: p99 above {LATENCY_P99_SECONDS:g} s",
-                f"The 99th percentile of {name}'s gRPC call duration has been above "
-                f"{LATENCY_P99_SECONDS:g} s for 10 minutes.",
-                SERVICE_RUNBOOK,
-                fires=Case(
-                    {
-                        **series(f"{CALLS}_bucket", "0x30", le="0.5"),
-                        **series(f"{CALLS}_bucket", "0+10x30", le="2.5"),
-                        **series(f"{CALLS}_bucket", "0+10x30", le="+Inf"),
-                    },
-                    "20m",
-                ),
-                silent=Case(
-                    {
-                        **series(f"{CALLS}_bucket", "0+10x30", le="0.5"),
-                        **series(f"{CALLS}_bucket", "0+10x30", le="2.5"),
-                        **series(f"{CALLS}_bucket", "0+10x30", le="+Inf"),
-                    },
-                    "20m",
-                ),
-                labels=own,
+                {**target, "dependency": "postgres"},
             ),
-            Alert(
-                "AvionServiceRestarting",
-                f"changes(process_start_time_seconds{{{sel}}}[15m]) > 2",
-                "0m",
-                "warning",
-                f"{name} restarted more than twice in 15 minutes",
-                f"The process start time of a {name} instance changed more than twice in 15 minutes.",
-                SERVICE_RUNBOOK,
-                fires=Case(series("process_start_time_seconds", "0+60x20"), "10m", target),
-                silent=Case(series("process_start_time_seconds", "1000x20"), "10m"),
-                labels=own,
-            ),
-            Alert(
-                "AvionServiceCpuSaturated",
-                f"rate(process_cpu_seconds_total{{{sel}}}[5m]) / {cores:g} > {SATURATION_RATIO}",
-                "15m",
-                "warning",
-                f"{name} uses more than {SATURATION_RATIO:.0%} of its CPU limit",
-                f"A {name} process has used more than {SATURATION_RATIO:.0%} of its "
-                f"{service.resources.cpu_limit} CPU limit for 15 minutes.",
-                SERVICE_RUNBOOK,
-                fires=Case(
-                    series("process_cpu_seconds_total", f"0+{cores * 60:g}x40"), "30m", target
-                ),
-                silent=Case(series("process_cpu_seconds_total", f"0+{cores * 6:g}x40"), "30m"),
-                labels=own,
-            ),
-            Alert(
-                "AvionServiceMemorySaturated",
-                f"process_resident_memory_bytes{{{sel}}} / {limit} > {SATURATION_RATIO}",
-                "15m",
-                "warning",
-                f"{name} is close to its memory limit",
-                f"A {name} process has used more than {SATURATION_RATIO:.0%} of its "
-                f"{service.resources.memory_limit} memory limit for 15 minutes.",
-                SERVICE_RUNBOOK,
-                fires=Case(series("process_resident_memory_bytes", f"{limit}x40"), "30m", target),
-                silent=Case(series("process_resident_memory_bytes", f"{limit // 2}x40"), "30m"),
-                labels=own,
-            ),
-            Alert(
-                "AvionServiceDependencyDown",
-                f"avion_dependency_up{{{sel}}} == 0",
-                "5m",
-                "warning",
-                f"{name} cannot reach a dependency",
-                f"{name}'s readiness check of a dependency has failed for 5 minutes.",
-                SERVICE_RUNBOOK,
-                fires=Case(
-                    series("avion_dependency_up", "0x20", dependency="postgres"),
-                    "10m",
-                    {**target, "dependency": "postgres"},
-                ),
-                silent=Case(series("avion_dependency_up", "1x20", dependency="postgres"), "10m"),
-                labels=own,
-            ),
+            silent=Case(series("avion_dependency_up", "1x20", dependency="postgres"), "10m"),
+            labels=own,
         ),
     )
 
@@ -545,8 +542,9 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
     def s(metric: str, labels: Mapping[str, str], values: str) -> dict[str, str]:
         return {_selector(metric, labels): values}
 
+    alert = _alert_factory(platform)
     alerts = [
-        Alert(
+        alert(
             "AvionPostgresDown",
             "cnpg_collector_up == 0",
             "2m",
@@ -558,7 +556,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             silent=Case(s("cnpg_collector_up", pg, "1x10"), "5m"),
             labels={"component": "postgres"},
         ),
-        Alert(
+        alert(
             "AvionPostgresReplicationLag",
             "cnpg_pg_replication_lag > 30",
             "5m",
@@ -570,7 +568,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             silent=Case(s("cnpg_pg_replication_lag", pg, "1x20"), "10m"),
             labels={"component": "postgres"},
         ),
-        Alert(
+        alert(
             "AvionPostgresConnectionsSaturated",
             "sum by (namespace, pod) (cnpg_backends_total)"
             ' / on (namespace, pod) max by (namespace, pod) (cnpg_pg_settings_setting{name="max_connections"})'
@@ -597,7 +595,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             ),
             labels={"component": "postgres"},
         ),
-        Alert(
+        alert(
             "AvionPostgresWalArchivingFailing",
             "cnpg_pg_stat_archiver_last_failed_time > cnpg_pg_stat_archiver_last_archived_time",
             "10m",
@@ -622,7 +620,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             ),
             labels={"component": "backup"},
         ),
-        Alert(
+        alert(
             "AvionBackupFailed",
             "cnpg_collector_last_failed_backup_timestamp"
             " > cnpg_collector_last_available_backup_timestamp",
@@ -648,7 +646,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             ),
             labels={"component": "backup"},
         ),
-        Alert(
+        alert(
             "AvionBackupMissing",
             f"time() - cnpg_collector_last_available_backup_timestamp > {BACKUP_MAX_AGE_SECONDS}",
             "0m",
@@ -666,7 +664,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             ),
             labels={"component": "backup"},
         ),
-        Alert(
+        alert(
             "AvionRedisDown",
             "redis_up == 0",
             "2m",
@@ -678,7 +676,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             silent=Case(s("redis_up", redis, "1x10"), "5m"),
             labels={"component": "redis"},
         ),
-        Alert(
+        alert(
             "AvionRedisRejectedConnections",
             "increase(redis_rejected_connections_total[5m]) > 0",
             "0m",
@@ -690,7 +688,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             silent=Case(s("redis_rejected_connections_total", redis, "3x10"), "8m"),
             labels={"component": "redis"},
         ),
-        Alert(
+        alert(
             "AvionVolumeFillingUp",
             "kubelet_volume_stats_available_bytes / kubelet_volume_stats_capacity_bytes < 0.1",
             "5m",
@@ -715,7 +713,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
             ),
             labels={"component": "storage"},
         ),
-        Alert(
+        alert(
             "AvionSearchDown",
             'up{job="meilisearch"} == 0',
             "5m",
@@ -732,7 +730,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
     if replicas > 1:
         master = {**redis, "role": "master"}
         alerts.append(
-            Alert(
+            alert(
                 "AvionRedisReplicasMissing",
                 f'max(redis_connected_slaves{{role="master"}}) < {replicas - 1}',
                 "10m",
@@ -745,7 +743,7 @@ def platform_alerts(platform: Platform) -> tuple[Alert, ...]:
                 labels={"component": "redis"},
             )
         )
-    return _documented(platform, alerts)
+    return tuple(alerts)
 
 
 # -- groups and files ---------------------------------------------------------------------------

@@ -136,6 +136,15 @@ def datastore_rules(platform: Platform, service: Service) -> list[dict[str, Any]
     return rules
 
 
+def _secrets(service: Service, keys: list[str]) -> dict[str, Any]:
+    return {"secretName": f"{service.name}-credentials", "mountPath": SECRETS_MOUNT, "keys": keys}
+
+
+def chart_secrets(platform: Platform, service: Service) -> dict[str, Any]:
+    """The ``secrets`` part of :func:`chart_values` alone (the deploy docs list them)."""
+    return _secrets(service, _settings(platform, service)[1])
+
+
 def chart_values(platform: Platform, service: Service) -> dict[str, Any]:
     """The complete values of ``service``'s chart in ``platform``'s environment."""
     env = platform.environment
@@ -187,11 +196,7 @@ def chart_values(platform: Platform, service: Service) -> dict[str, Any]:
         "tmpVolume": {"sizeLimit": "64Mi"},
         "serviceAccount": {"name": "", "automountToken": False},
         "env": plain_env,
-        "secrets": {
-            "secretName": f"{service.name}-credentials",
-            "mountPath": SECRETS_MOUNT,
-            "keys": secret_files,
-        },
+        "secrets": _secrets(service, secret_files),
         "autoscaling": {
             "enabled": scaling is not None,
             "minReplicas": scaling.min_replicas if scaling else replicas,

@@ -9,6 +9,7 @@ monospace font (so text width is known without font metrics), and the SVG is wri
 
 from __future__ import annotations
 
+import functools
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -231,8 +232,14 @@ def layout(platform: Platform) -> Layout:
     )
 
 
+@functools.cache
+def _attr_name(key: str) -> str:
+    """``font_family`` → ``font-family``, ``class_`` → ``class`` (a handful of names, ~8k uses)."""
+    return key.rstrip("_").replace("_", "-")
+
+
 def _attrs(**values: object) -> dict[str, str]:
-    return {key.rstrip("_").replace("_", "-"): str(value) for key, value in values.items()}
+    return {_attr_name(key): str(value) for key, value in values.items()}
 
 
 def _edge_path(start: Node, end: Node) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from avion_workspace.render.charts import chart_values
+from avion_workspace.render.charts import chart_secrets
 from avion_workspace.render.infrastructure import infrastructure
 from avion_workspace.render.plan import PLATFORM_SOURCE, GeneratedFile, RenderContext, template_file
 
@@ -56,7 +56,7 @@ def service_secrets(context: RenderContext) -> list[dict[str, object]]:
     rows: dict[str, dict[str, object]] = {}
     for platform in context.platforms.values():
         for service in platform.services.values():
-            secrets = chart_values(platform, service)["secrets"]
+            secrets = chart_secrets(platform, service)
             row = rows.setdefault(
                 service.name, {"secret": secrets["secretName"], "keys": [], "service": service.name}
             )

@@ -12,13 +12,13 @@ cannot disagree. Also the local cluster's kind config and the workspace's own ch
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from avion_workspace.config.model import Platform
 from avion_workspace.localenv import redis_users
+from avion_workspace.render import jsonout
 from avion_workspace.render.alerts import BACKUP_SCHEDULE, platform_group
 from avion_workspace.render.observability import (
     DASHBOARD_LABEL,
@@ -749,7 +749,7 @@ def yaml_text_file(
 
 
 def json_file(path: str, data: Any, source: str = PLATFORM_SOURCE) -> GeneratedFile:
-    return GeneratedFile(path, (json.dumps(data, indent=2) + "\n").encode("utf-8"), source)
+    return GeneratedFile(path, (jsonout.dumps(data) + "\n").encode("utf-8"), source)
 
 
 def helmfile(platforms: Mapping[str, Platform]) -> tuple[dict[str, Any], dict[str, Any]]:

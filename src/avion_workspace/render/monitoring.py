@@ -8,9 +8,9 @@ which each rule's ``runbook_url`` points to. Dashboards land in the avion-observ
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 
+from avion_workspace.render import jsonout
 from avion_workspace.render.alerts import (
     MONITORING_DIR,
     PLATFORM_RUNBOOK,
@@ -87,6 +87,6 @@ def monitoring(context: RenderContext) -> Iterable[GeneratedFile]:
         # JSON has no comments: the dashboards carry no generated-file header.
         yield GeneratedFile(
             f"{chart}/{name}.json",
-            (json.dumps(board, indent=2, sort_keys=True) + "\n").encode("utf-8"),
+            (jsonout.dumps(board, sort_keys=True) + "\n").encode("utf-8"),
             DASHBOARDS_SOURCE,
         )

@@ -16,8 +16,6 @@ from avion_workspace.config import loader
 from avion_workspace.errors import ConfigError
 from tests.support import ROOT
 
-pytestmark = pytest.mark.skipif(loader._CParser is None, reason="PyYAML without libyaml")
-
 
 def _outcome(text: str, *, fast: bool) -> object:
     saved = loader._fast_compose
