@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from functools import cache
 from importlib import resources
-from pathlib import PurePosixPath
 from typing import Any
 
 from avion_workspace.config.model import Platform, Service
@@ -583,10 +582,20 @@ def static_files(package_dir: str, target_dir: str) -> Iterable[GeneratedFile]:
     ``helmignore`` is stored without its dot so packaging tools don't apply it to the package.
     """
     source = f"src/avion_workspace/render/templates/{package_dir}"
+    for name, content in _stamped_static(package_dir):
+        yield GeneratedFile(f"{target_dir}/{name}", content, source)
+
+
+@cache
+def _stamped_static(package_dir: str) -> tuple[tuple[str, bytes], ...]:
+    """(name, stamped content) of each file of a template folder: the same bytes in every
+    service's chart (the header names the folder, and its comment syntax the file's name)."""
+    source = f"src/avion_workspace/render/templates/{package_dir}"
+    out = []
     for rel, text in _static_sources(package_dir):
         name = ".helmignore" if rel == "helmignore" else rel
-        path = str(PurePosixPath(target_dir) / name)
-        yield GeneratedFile(path, stamp(path, text, source), source)
+        out.append((name, stamp(name, text, source)))
+    return tuple(out)
 
 
 def _chart_yaml(**fields: Any) -> dict[str, Any]:
