@@ -25,7 +25,9 @@ def dumps(data: Any, *, sort_keys: bool = False) -> str:
     out: list[str] = []
     try:
         _value(data, "\n", sort_keys, out)
-    except _Unwritable:
+    except (_Unwritable, RecursionError):
+        # RecursionError: a circular reference (json.dumps says so, a ValueError) or nesting
+        # too deep for this writer; json.dumps answers for both exactly as it would alone.
         return json.dumps(data, indent=2, sort_keys=sort_keys)
     return "".join(out)
 

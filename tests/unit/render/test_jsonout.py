@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -45,3 +46,17 @@ def test_keys_json_converts_go_to_json_itself(data: dict[Any, int]) -> None:
 def test_edges() -> None:
     for data in ({}, [], {"a": {}}, {"a": []}, [[[]]], "é\u2028\x00", 1e300, -0.0, True, None):
         assert jsonout.dumps(data) == json.dumps(data, indent=2)
+
+
+def test_a_circular_reference_is_reported_as_json_reports_it() -> None:
+    # json.dumps says "Circular reference detected" (ValueError); the writer must not answer
+    # with a RecursionError from its own recursion instead.
+    ring: list[Any] = []
+    ring.append(ring)
+    loop: dict[str, Any] = {}
+    loop["a"] = {"b": [loop]}
+    for data in (ring, loop):
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            json.dumps(data, indent=2)
+        with pytest.raises(ValueError, match="Circular reference detected"):
+            jsonout.dumps(data)
