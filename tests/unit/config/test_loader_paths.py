@@ -34,7 +34,13 @@ def _agree(text: str) -> None:
     assert _outcome(text, fast=True) == _outcome(text, fast=False), text
 
 
-_KEYS = st.sampled_from(["a", "b", "name", "x-y", "k_1", "0", "true", "null", "a.b", "1e3"])
+_KEYS = st.sampled_from(
+    [
+        *("a", "b", "name", "x-y", "k_1", "0", "true", "null", "a.b", "1e3"),
+        *("on", "y", "0x1F", "0b1", "0o7", "1_000", "1.5", "2026-01-01", "_", "a-", "a."),
+        "k" * 1030,  # longer than a simple key may be (1024 characters): both readers refuse it
+    ]
+)
 _WORDS = st.sampled_from(
     [
         "a",
@@ -63,25 +69,34 @@ _WORDS = st.sampled_from(
         "+1",
         "-1",
         "_",
+        "a:/b",
+        "1:20",
+        "b*c",
+        "a,b",
     ]
 )
 _PLAIN = st.lists(_WORDS, min_size=1, max_size=3).map(" ".join)
 _QUOTED = st.sampled_from(["''", '""', "'a b'", '"a: b"', "'#x'", '"[1]"', "'it''s'"])
 _FLOW_ITEM = st.one_of(_PLAIN.filter(lambda v: "," not in v and ":" not in v), _QUOTED)
+_PAD = st.sampled_from(["", " "])  # flow collections with odd spacing: [ a ,b ], {a:  b}
+_COMMA = st.sampled_from([", ", ",", " , ", " ,"])
 _VALUE = st.one_of(
     _PLAIN,
     _QUOTED,
-    st.lists(_FLOW_ITEM, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
-    st.lists(st.tuples(_KEYS, _FLOW_ITEM), max_size=3).map(
-        lambda pairs: "{" + ", ".join(f"{k}: {v}" for k, v in pairs) + "}"
+    st.tuples(_PAD, _COMMA, st.lists(_FLOW_ITEM, max_size=3), _PAD).map(
+        lambda t: "[" + t[0] + t[1].join(t[2]) + t[3] + "]"
     ),
+    st.tuples(
+        _PAD, _COMMA, st.lists(st.tuples(_KEYS, st.integers(1, 2), _FLOW_ITEM), max_size=3), _PAD
+    ).map(lambda t: "{" + t[0] + t[1].join(f"{k}:{' ' * n}{v}" for k, n, v in t[2]) + t[3] + "}"),
 )
 _LINE = st.one_of(
     st.tuples(
-        st.integers(0, 6),
-        st.integers(0, 2),
+        st.integers(0, 8),
+        st.integers(0, 3),
         _KEYS,
         st.one_of(st.none(), _VALUE),
+        st.integers(1, 3),
         st.booleans(),
     ).map(
         lambda t: (
@@ -89,14 +104,14 @@ _LINE = st.one_of(
             + "- " * t[1]
             + t[2]
             + ":"
-            + (f" {t[3]}" if t[3] else "")
-            + (" # c" if t[4] else "")
+            + (" " * t[4] + t[3] if t[3] else "")
+            + (" # c" if t[5] else "")
         )
     ),
-    st.tuples(st.integers(0, 6), st.integers(1, 2), _VALUE).map(
-        lambda t: " " * t[0] + "- " * t[1] + t[2]
+    st.tuples(st.integers(0, 8), st.integers(1, 3), _VALUE, st.booleans()).map(
+        lambda t: " " * t[0] + "- " * t[1] + t[2] + ("  #c" if t[3] else "")
     ),
-    st.sampled_from(["", "# comment", "   # indented comment"]),
+    st.sampled_from(["", "  ", "# comment", "   # indented comment"]),
 )
 _TEXT = st.lists(_LINE, min_size=1, max_size=8).map("\n".join) | st.lists(
     _LINE, min_size=1, max_size=8
