@@ -16,6 +16,7 @@ from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
 from avion_workspace.render.charts import (
     LIBRARY,
+    chart_secrets,
     chart_values,
     charts,
     datastore_rules,
@@ -172,7 +173,9 @@ def test_credentials_are_files_named_like_the_settings(platforms: dict[str, Plat
     assert not any("PASSWORD" in name for name in env)
 
 
-def test_the_chart_sets_exactly_the_settings_the_service_reads(platforms: dict[str, Platform]) -> None:
+def test_the_chart_sets_exactly_the_settings_the_service_reads(
+    platforms: dict[str, Platform],
+) -> None:
     """Every required setting of every service is given, as a value or a secret file, by name."""
     from avion_service.settings import variables
 
@@ -182,7 +185,9 @@ def test_the_chart_sets_exactly_the_settings_the_service_reads(platforms: dict[s
         platform = platforms[env_name]
         for service in platform.services.values():
             values = chart_values(platform, service)
-            given = {e["name"] for e in values["env"]} | {k.upper() for k in values["secrets"]["keys"]}
+            given = {e["name"] for e in values["env"]} | {
+                k.upper() for k in values["secrets"]["keys"]
+            }
             read = variables(service_spec(service))
             declared = {v.env for v in read}
             assert given <= declared, service.name
@@ -262,3 +267,15 @@ def test_chart_files_and_library_conventions(platforms: dict[str, Platform]) -> 
             )
             assert usage, f'{name} in {path} lacks a Usage: comment with "context" $'
         assert any(area.lower() in d.lower().replace("-", "") for d in defines), path
+
+
+def test_the_secrets_the_deploy_docs_list_are_the_charts_own(
+    platforms: dict[str, Platform],
+) -> None:
+    # The deploy docs read chart_secrets() (not the whole values): it must stay the values' part.
+    for group in (platforms, load_platforms(ROOT / "config")):
+        for platform in group.values():
+            for service in platform.services.values():
+                assert (
+                    chart_secrets(platform, service) == (chart_values(platform, service)["secrets"])
+                ), (platform.environment.name, service.name)

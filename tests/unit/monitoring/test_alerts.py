@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from avion_workspace.render.alerts import (
     platform_alerts,
     rule_groups,
     rule_test,
+    runbook_base,
     service_alerts,
     service_rule_values,
 )
@@ -157,3 +159,22 @@ def test_a_database_outage_inhibits_the_services_error_rate_alerts(
     database = next(r for r in rules if r["source_matchers"] == ['alertname="AvionPostgresDown"'])
     assert "AvionServiceErrorRate" in database["target_matchers"][0]
     assert database["equal"] == ["environment"]
+
+
+def test_every_alert_links_to_the_runbooks_of_its_own_platform(
+    platforms: dict[str, Platform],
+) -> None:
+    # The runbook base is bound once per platform: a platform with another registry owner and
+    # name links elsewhere, for the same service object (the alert cache is per platform).
+    platform = platforms["production"]
+    other = replace(platform, name="other", ci=replace(platform.ci, registry="ghcr.io/someone"))
+    assert runbook_base(other) == "https://github.com/someone/other/blob/main/docs/runbooks"
+    for target in (platform, other, platform):
+        base = runbook_base(target) + "/"
+        alerts = list(platform_alerts(target))
+        for service in platform.services.values():
+            alerts.extend(service_alerts(target, service))
+        assert alerts
+        for alert in alerts:
+            assert alert.runbook_url.startswith(base), (alert.name, alert.runbook_url)
+            assert alert.runbook_url.endswith(f"#{alert.name.lower()}")
