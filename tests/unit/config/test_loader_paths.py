@@ -8,11 +8,14 @@ sequence dashes and flow collections mixed freely, so most are invalid YAML.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from avion_workspace.config import loader
+from avion_workspace.config import load_config, loader
 from avion_workspace.errors import ConfigError
 from tests.support import ROOT
 
@@ -165,3 +168,50 @@ def test_what_is_outside_the_subset_takes_the_python_path(text: str) -> None:
     else:
         assert loader._fast_compose(text) is None
     _agree(text)
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new"),
+    [
+        (
+            "platform.yaml",
+            '  python_version: "3.11"\n',
+            "  python_version: 3.11\n  bogus: [a ,b]\n",
+        ),
+        ("platform.yaml", "  local_port: 5432\n", "  local_port: 5432\n  local_port: {a:  b}\n"),
+        ("platform.yaml", "  replicas: 1\n", "  replicas: one\n  1e3: x\n  0x1F: y\n  true: z\n"),
+        ("environments/local.yaml", "services: {}\n", "- a\n- b: c\n"),
+        (
+            "environments/staging.yaml",
+            "  replicas: 2\n",
+            "  replicas: [2]  # two\n  mystery: {b: c}\n",
+        ),
+    ],
+)
+def test_config_validate_reports_the_same_through_either_reader(
+    tmp_path: Path, file: str, old: str, new: str
+) -> None:
+    # A broken copy of the workspace config, every file still read by libyaml: the problems
+    # (schema, duplicates, non-string keys, structure) and their locations are those of the
+    # pure-Python reader.
+    config = tmp_path / "config"
+    shutil.copytree(ROOT / "config", config)
+    target = config / file
+    text = target.read_text(encoding="utf-8")
+    assert old in text
+    target.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert loader._fast_compose(target.read_text(encoding="utf-8")) is not None
+
+    def problems(*, fast: bool) -> str:
+        saved = loader._fast_compose
+        if not fast:
+            loader._fast_compose = lambda _text: None
+        try:
+            load_config(config)
+        except ConfigError as exc:
+            return exc.render()
+        finally:
+            loader._fast_compose = saved
+        raise AssertionError("the broken copy was accepted")
+
+    assert problems(fast=True) == problems(fast=False)
