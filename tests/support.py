@@ -1,4 +1,5 @@
-"""What the tests share: where the workspace is, and the one policy for missing prerequisites.
+"""What the tests share: where the workspace is, the one policy for missing prerequisites, and
+how a test runs a task as a user does (:func:`run_inv`).
 
 A tool or server the tests need that is missing fails the test in CI (CI must install it) and
 skips it elsewhere, saying how to get it. Every test uses :func:`unavailable` for that.
@@ -10,7 +11,10 @@ import atexit
 import functools
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import NoReturn
 
@@ -98,3 +102,19 @@ def copy_rendered_workspace(target: Path) -> Path:
     shutil.copy(manifest, target)
     copy_team_files(target)
     return target
+
+
+def run_inv(
+    *args: str, cwd: Path = ROOT, env: Mapping[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``python -m invoke ARGS`` in ``cwd`` (the workspace by default) as a user runs it, output
+    captured, never raising on its exit code; ``env`` adds to this process's environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        env={**os.environ, "NO_COLOR": "1", **(env or {})},
+    )

@@ -32,6 +32,25 @@ def logical_id(name: str, suffix: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", name) if part) + suffix
 
 
+def bucket_arn(bucket: str) -> str:
+    """The ``Fn::Sub`` pattern of a bucket's ARN (the partition resolved where it is deployed)."""
+    return f"arn:${{AWS::Partition}}:s3:::{bucket}"
+
+
+def tls_only_statement(bucket: str) -> dict[str, Any]:
+    """The bucket policy statement refusing every request without TLS, on the bucket and its
+    objects (each stack that owns a bucket's one policy includes it)."""
+    arn = bucket_arn(bucket)
+    return {
+        "Sid": "TlsOnly",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "s3:*",
+        "Resource": [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}/*"}],
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+    }
+
+
 def add_entry(section: dict[str, Any], logical: str, value: Any) -> None:
     """Add one template entry; two under one logical ID would silently drop one (config refuses
     names that collide, see config.validate.cdn_problems: reaching this is a workspace bug)."""

@@ -16,7 +16,7 @@ from typing import Any
 from avion_workspace.config.model import Bucket, CachePolicy, Cdn, Platform
 from avion_workspace.render import aws
 from avion_workspace.render.aws import add_entry as _add
-from avion_workspace.render.aws import logical_id
+from avion_workspace.render.aws import bucket_arn, logical_id, tls_only_statement
 from avion_workspace.render.plan import GeneratedFile, RenderContext
 
 STACK = "cdn"
@@ -208,7 +208,7 @@ def bucket_policy_owners(platform: Platform) -> tuple[Bucket, ...]:
 
 def _bucket_policy(bucket: Bucket) -> dict[str, Any]:
     distribution = logical_id(bucket.name, "Distribution")
-    arn = f"arn:${{AWS::Partition}}:s3:::{bucket.name}"
+    arn = bucket_arn(bucket.name)
     return {
         "Type": "AWS::S3::BucketPolicy",
         "Properties": {
@@ -231,14 +231,7 @@ def _bucket_policy(bucket: Bucket) -> dict[str, Any]:
                             }
                         },
                     },
-                    {
-                        "Sid": "TlsOnly",
-                        "Effect": "Deny",
-                        "Principal": "*",
-                        "Action": "s3:*",
-                        "Resource": [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}/*"}],
-                        "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                    },
+                    tls_only_statement(bucket.name),
                 ],
             },
         },

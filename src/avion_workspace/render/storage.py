@@ -145,17 +145,8 @@ def _bucket(platform: Platform, bucket: Bucket) -> dict[str, Any]:
 
 
 def _tls_only_policy(platform: Platform, bucket: Bucket) -> dict[str, Any]:
-    arn = f"arn:${{AWS::Partition}}:s3:::{bucket.name}"
-    statements: list[dict[str, Any]] = [
-        {
-            "Sid": "TlsOnly",
-            "Effect": "Deny",
-            "Principal": "*",
-            "Action": "s3:*",
-            "Resource": [{"Fn::Sub": arn}, {"Fn::Sub": f"{arn}/*"}],
-            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        }
-    ]
+    arn = aws.bucket_arn(bucket.name)
+    statements: list[dict[str, Any]] = [aws.tls_only_statement(bucket.name)]
     if bucket.name == log_bucket(platform):
         # S3 server access logging delivers as this service principal, for this account only.
         statements.append(

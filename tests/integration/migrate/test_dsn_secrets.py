@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import run_inv
+
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -37,15 +39,7 @@ MALFORMED = {
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-        env={**os.environ, "NO_COLOR": "1", "TMPDIR": str(cwd)},
-    )
+    return run_inv(*args, cwd=cwd, env={"TMPDIR": str(cwd)})
 
 
 @pytest.fixture

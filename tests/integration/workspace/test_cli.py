@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import copy_rendered_workspace
+from tests.support import copy_rendered_workspace, run_inv
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 def inv(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
+    return run_inv(*args, cwd=cwd)
 
 
 @pytest.fixture

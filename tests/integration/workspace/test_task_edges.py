@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.support import copy_rendered_workspace
+from tests.support import copy_rendered_workspace, run_inv
 
 pytestmark = pytest.mark.integration
 
@@ -18,15 +16,7 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def inv(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1", "COLUMNS": "100"},
-        timeout=120,
-    )
+    return run_inv(*args, cwd=cwd, env={"COLUMNS": "100"})
 
 
 def task_names() -> list[str]:

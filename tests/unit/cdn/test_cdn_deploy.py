@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,7 +15,7 @@ from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError, StaleRender, ToolMissing
 from avion_workspace.process import Completed
 from avion_workspace.render.cdn import cdn_file
-from tests.support import ROOT
+from tests.support import run_inv
 
 
 @pytest.fixture(scope="module")
@@ -152,14 +150,7 @@ def test_lint_runs_cfn_lint_on_each_cdn_template(
 
 
 def inv(*args: str, path: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "PATH": path, "NO_COLOR": "1"},
-    )
+    return run_inv(*args, env={"PATH": path})
 
 
 def test_task_dry_run_prints_the_command(tmp_path: Path) -> None:
