@@ -1,10 +1,11 @@
 """How long after its start a Ctrl-C to ``inv`` still gets Python's default (a traceback).
 
-Two scripts are run: the venv's ``inv`` (the workspace's, ``avion_workspace.cli``) and one
-written like invoke's own console script (``from invoke.main import program``), which the venv
-had before. Each runs ``inv --list`` and gets SIGINT at delays from 0 to 250 ms after it is
+Two scripts are run: the venv's ``inv`` (the workspace's launcher ``bin/inv``, which starts
+Python with SIGINT blocked until ``avion_workspace.cli`` has its handler) and one written like
+invoke's own console script (``from invoke.main import program``), which the venv had before. Each runs ``inv --list`` and gets SIGINT at delays from 0 to 250 ms after it is
 started, a few times per delay. Prints, per script, how many runs ended each way, and the
-largest delay at which Python's default (traceback, or death before any handler) was seen. The
+largest delay at which Python's default (a traceback) or a silent death before any handler was
+seen. The
 same delays put the interpreter's own start-up in context: ``python -c pass`` and
 ``python -c "import re, sys; import avion_workspace.cli"`` (what the script runs before its
 handler) are timed too. A loaded machine stretches every number; compare scripts within a run.
@@ -39,7 +40,9 @@ def outcome(code: int, out: str, err: str) -> str:
     if "Traceback" in err or "Fatal Python error" in err:
         return "Python's default: traceback"
     if code == -signal.SIGINT and not err.strip():
-        return "Python's default: killed before any handler"
+        # the workspace's launcher shell before it starts Python, or Python before its own
+        # handler: silent, and a shell reports 130
+        return "killed silently before any handler"
     return f"other (exit {code})"
 
 
@@ -62,7 +65,7 @@ def sweep(script: Path, runs: int) -> tuple[collections.Counter[str], float | No
             out, err = proc.communicate()
             kind = outcome(proc.returncode, out, err)
             counts[kind] += 1
-            if kind.startswith("Python's default"):
+            if kind.startswith("Python's default") or kind.startswith("killed"):
                 latest = delay
     return counts, latest
 
@@ -97,7 +100,7 @@ def main() -> None:
             for kind, count in sorted(counts.items()):
                 print(f"  {kind}: {count}")
             shown = "never" if latest is None else f"{latest * 1000:.0f} ms"
-            print(f"  latest delay with Python's default: {shown}")
+            print(f"  latest delay with a traceback or a silent death: {shown}")
 
 
 if __name__ == "__main__":
