@@ -14,12 +14,13 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn
 
 import pytest
 
+from avion_workspace.process import Completed
 from avion_workspace.tools import TOOLS, find_tool
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -118,3 +119,20 @@ def run_inv(
         timeout=timeout,
         env={**os.environ, "NO_COLOR": "1", **(env or {})},
     )
+
+
+class RecordingRunner:
+    """A stand-in for ``process.run_command`` at the AWS CLI boundary: records each command
+    line and answers with ``returncode`` (and AWS's AccessDenied when that is not 0)."""
+
+    def __init__(self, returncode: int = 0) -> None:
+        self.calls: list[list[str]] = []
+        self.returncode = returncode
+
+    def __call__(
+        self, argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
+    ) -> Completed:
+        self.calls.append(list(argv))
+        return Completed(
+            tuple(argv), self.returncode, "", "AccessDenied" if self.returncode else ""
+        )

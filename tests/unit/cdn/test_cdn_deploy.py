@@ -4,33 +4,14 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from avion_workspace.cdn.deploy import deploy, deploy_argv, lint_templates
-from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError, StaleRender, ToolMissing
-from avion_workspace.process import Completed
-from avion_workspace.render.cdn import cdn_file
-from tests.support import run_inv
-
-
-@pytest.fixture(scope="module")
-def platforms(fixture_config: Path) -> dict[str, Platform]:
-    return load_platforms(fixture_config)
-
-
-@pytest.fixture(scope="module")
-def workspace(platforms: dict[str, Platform], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace holding the fixture's rendered CDN template (deploy refuses a stale one)."""
-    root = tmp_path_factory.mktemp("workspace")
-    rendered = cdn_file(platforms["production"])
-    (root / rendered.path).parent.mkdir(parents=True)
-    (root / rendered.path).write_bytes(rendered.content)
-    return root
+from tests.support import RecordingRunner, run_inv
 
 
 def test_dry_run_prints_the_change_set_command(
@@ -56,7 +37,7 @@ def test_the_signing_key_is_passed_as_a_parameter(
 ) -> None:
     key = tmp_path / "signing.pub"
     key.write_text(PUBLIC_KEY)
-    runner = Recorder()
+    runner = RecordingRunner()
     deploy(
         workspace,
         platforms["production"],
@@ -94,27 +75,13 @@ def test_without_the_aws_cli_it_says_so(platforms: dict[str, Platform], workspac
     )
 
 
-class Recorder:
-    def __init__(self, returncode: int = 0) -> None:
-        self.calls: list[list[str]] = []
-        self.returncode = returncode
-
-    def __call__(
-        self, argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
-    ) -> Completed:
-        self.calls.append(list(argv))
-        return Completed(
-            tuple(argv), self.returncode, "", "AccessDenied" if self.returncode else ""
-        )
-
-
 def test_deploy_runs_the_aws_cli(platforms: dict[str, Platform], workspace: Path) -> None:
-    runner = Recorder()
+    runner = RecordingRunner()
     deploy(
         workspace, platforms["production"], dry_run=False, runner=runner, which=lambda _: "/bin/aws"
     )
     assert runner.calls == [deploy_argv("/bin/aws", workspace, platforms["production"])]
-    failing = Recorder(returncode=255)
+    failing = RecordingRunner(returncode=255)
     with pytest.raises(AvionError, match="AccessDenied"):
         deploy(
             workspace, platforms["production"], dry_run=False, runner=failing, which=lambda _: "aws"

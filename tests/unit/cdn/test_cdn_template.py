@@ -21,11 +21,6 @@ CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 
 
 @pytest.fixture(scope="module")
-def platforms(fixture_config: Path) -> dict[str, Platform]:
-    return load_platforms(fixture_config)
-
-
-@pytest.fixture(scope="module")
 def template(platforms: dict[str, Platform]) -> dict[str, Any]:
     return cdn_template(platforms["production"])
 

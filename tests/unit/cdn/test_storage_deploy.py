@@ -3,47 +3,14 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from avion_workspace.cdn.deploy import STORAGE, adopt_argv, deploy, deploy_argv, lint_templates
-from avion_workspace.config import load_platforms
 from avion_workspace.config.model import Platform
 from avion_workspace.errors import AvionError, StaleRender, ToolMissing
-from avion_workspace.process import Completed
-from avion_workspace.render.storage import storage_file
-from tests.support import run_inv
-
-
-@pytest.fixture(scope="module")
-def platforms(fixture_config: Path) -> dict[str, Platform]:
-    return load_platforms(fixture_config)
-
-
-@pytest.fixture(scope="module")
-def workspace(platforms: dict[str, Platform], tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A workspace holding the fixture's rendered storage template (deploy refuses a stale one)."""
-    root = tmp_path_factory.mktemp("workspace")
-    rendered = storage_file(platforms["production"])
-    (root / rendered.path).parent.mkdir(parents=True)
-    (root / rendered.path).write_bytes(rendered.content)
-    return root
-
-
-class Recorder:
-    def __init__(self, returncode: int = 0) -> None:
-        self.calls: list[list[str]] = []
-        self.returncode = returncode
-
-    def __call__(
-        self, argv: Sequence[str], *, cwd: Path | None = None, env: Mapping[str, str] | None = None
-    ) -> Completed:
-        self.calls.append(list(argv))
-        return Completed(
-            tuple(argv), self.returncode, "", "AccessDenied" if self.returncode else ""
-        )
+from tests.support import RecordingRunner, run_inv
 
 
 def test_dry_run_prints_the_change_set_command(
@@ -58,7 +25,7 @@ def test_dry_run_prints_the_change_set_command(
 
 
 def test_deploy_runs_the_aws_cli(platforms: dict[str, Platform], workspace: Path) -> None:
-    runner = Recorder()
+    runner = RecordingRunner()
     deploy(
         workspace,
         platforms["production"],
@@ -75,7 +42,7 @@ def test_deploy_runs_the_aws_cli(platforms: dict[str, Platform], workspace: Path
             workspace,
             platforms["production"],
             dry_run=False,
-            runner=Recorder(returncode=255),
+            runner=RecordingRunner(returncode=255),
             which=lambda _: "aws",
             stack=STORAGE,
         )
@@ -84,7 +51,7 @@ def test_deploy_runs_the_aws_cli(platforms: dict[str, Platform], workspace: Path
 def test_adopting_hand_made_buckets_only_creates_a_change_set(
     platforms: dict[str, Platform], workspace: Path
 ) -> None:
-    runner = Recorder()
+    runner = RecordingRunner()
     said = deploy(
         workspace,
         platforms["production"],
@@ -115,7 +82,7 @@ def test_adopting_hand_made_buckets_only_creates_a_change_set(
             workspace,
             platforms["production"],
             dry_run=False,
-            runner=Recorder(returncode=254),
+            runner=RecordingRunner(returncode=254),
             which=lambda _: "aws",
             stack=STORAGE,
             adopt=True,
@@ -156,14 +123,14 @@ def test_a_stale_template_is_not_deployed(
 def test_lint_runs_cfn_lint_on_each_storage_template(
     platforms: dict[str, Platform], workspace: Path
 ) -> None:
-    runner = Recorder()
+    runner = RecordingRunner()
     checked = lint_templates(workspace, list(platforms.values()), runner=runner, stack=STORAGE)
     assert checked == ["infrastructure/aws/production/storage.yaml"]
     (argv,) = runner.calls
     assert argv[-2:] == ["--", "infrastructure/aws/production/storage.yaml"]
     with pytest.raises(AvionError, match="cfn-lint found problems in the storage templates"):
         lint_templates(
-            workspace, list(platforms.values()), runner=Recorder(returncode=2), stack=STORAGE
+            workspace, list(platforms.values()), runner=RecordingRunner(returncode=2), stack=STORAGE
         )
 
 

@@ -18,11 +18,6 @@ from tests.support import ROOT, copy_fixture_config
 
 
 @pytest.fixture(scope="module")
-def platforms(fixture_config: Path) -> dict[str, Platform]:
-    return load_platforms(fixture_config)
-
-
-@pytest.fixture(scope="module")
 def template(platforms: dict[str, Platform]) -> dict[str, Any]:
     return storage_template(platforms["production"])
 
