@@ -19,6 +19,7 @@ socket or device is refused without blocking) and bounded by the bytes actually 
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import stat
@@ -173,6 +174,54 @@ def _open_for_reading(path: Path, flags: int, name: str) -> int:
         raise _unreadable(name, exc.strerror or type(exc).__name__) from None
 
 
+def _read_upto(fd: int, size: int, limit: int) -> bytes | None:
+    """``fd``'s bytes to its end, or ``None`` as soon as there are more than ``limit``.
+
+    The bytes actually read are counted (a size reported by ``stat`` is not trusted); ``size``
+    only sizes the first read, so a file whose size is right takes one read and one at its end.
+    """
+    chunks: list[bytes] = []
+    total = 0
+    want = min(size, limit) + 1
+    while True:
+        chunk = os.read(fd, want)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            return None
+        want = min(65536, limit + 1 - total)
+
+
+def read_regular_at(target: str, *, limit: int) -> tuple[int, bytes | None] | None:
+    """(mode, content) of the regular file at ``target`` itself; ``None`` when it is a link, a
+    folder, a FIFO, a socket or a device; content ``None`` when it holds more than ``limit``
+    bytes (never read into memory). Opened without following a link or blocking on a FIFO.
+
+    For the engine's own many small reads (a render's compare): a path string, no pathlib, and
+    a missing or unreadable file raises ``OSError`` for the caller to word.
+    """
+    try:
+        fd = os.open(target, _NO_FOLLOW_FLAGS)
+    except OSError as exc:
+        if exc.errno in (errno.ELOOP, errno.ENXIO):  # the name is a link; a socket
+            return None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            return None
+        if info.st_size > limit:
+            return info.st_mode, None
+        return info.st_mode, _read_upto(fd, info.st_size, limit)
+    finally:
+        os.close(fd)
+
+
+_NO_FOLLOW_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+
+
 def read_regular(path: Path, *, limit: int, source: str | None = None) -> bytes:
     """The bytes of the regular file ``path``, at most ``limit`` of them.
 
@@ -183,20 +232,13 @@ def read_regular(path: Path, *, limit: int, source: str | None = None) -> bytes:
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
     fd = _open_for_reading(path, flags, name)
     try:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            raise _unreadable(name, f"is {_kind(mode)}, not a regular file")
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            chunk = os.read(fd, min(65536, limit + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-            if total > limit:
-                raise _unreadable(name, f"is larger than the {limit} bytes allowed")
-        return b"".join(chunks)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise _unreadable(name, f"is {_kind(info.st_mode)}, not a regular file")
+        data = _read_upto(fd, info.st_size, limit)
+        if data is None:
+            raise _unreadable(name, f"is larger than the {limit} bytes allowed")
+        return data
     except BlockingIOError:
         raise _unreadable(name, "cannot be read without blocking") from None
     except OSError as exc:

@@ -22,7 +22,6 @@ directory renamed over the target; a rerun removes the temporary files a killed 
 from __future__ import annotations
 
 import difflib
-import errno
 import hashlib
 import json
 import os
@@ -44,6 +43,7 @@ from avion_workspace.pathpolicy import (
     linked_parent,
     policy_violation,
     read_regular,
+    read_regular_at,
     safe_target,
 )
 from avion_workspace.render import jsonout
@@ -228,39 +228,6 @@ def _read_target(target: Path | str, rel: str) -> bytes:
         raise _write_error(rel, exc, "read") from None
 
 
-_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-
-
-def _read_regular_file(target: str) -> tuple[int, bytes | None] | None:
-    """(mode, content) of the regular file ``target``; ``None`` when it is a link, a folder or
-    anything else; content ``None`` when it is larger than :data:`MAX_GENERATED_BYTES` (so no
-    stray multi-gigabyte file is read into memory). Opened without following a link or
-    blocking on a FIFO: three system calls for the usual small file (open, fstat, read), where
-    lstat, open and Python's file object took six."""
-    try:
-        fd = os.open(target, _OPEN_FLAGS)
-    except OSError as exc:
-        if exc.errno in (errno.ELOOP, errno.ENXIO):  # the name is a link; a socket
-            return None
-        raise
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            return None
-        if info.st_size > MAX_GENERATED_BYTES:
-            return info.st_mode, None
-        chunks = [os.read(fd, info.st_size + 1)]
-        total = len(chunks[0])
-        # Usually one read of st_size bytes (asking one more shows it is all). A short read (a
-        # network file system) or a file growing meanwhile takes more, up to the bound.
-        while chunks[-1] and total != info.st_size and total <= MAX_GENERATED_BYTES:
-            chunks.append(os.read(fd, 1 << 20))
-            total += len(chunks[-1])
-        return info.st_mode, b"".join(chunks) if total <= MAX_GENERATED_BYTES else None
-    finally:
-        os.close(fd)
-
-
 def compare(root: Path, plan: RenderPlan) -> Comparison:
     """How disk differs from ``plan``; reads only, and only paths the policy allows."""
     root = root.resolve()
@@ -276,7 +243,9 @@ def compare(root: Path, plan: RenderPlan) -> Comparison:
         if linked_parent(root, path, seen) is not None:
             safe_target(root, path, what="planned file", seen=seen)  # raises, naming the link
         try:
-            found = _read_regular_file(f"{base}/{path}")  # strings: pathlib was a third of this
+            found = read_regular_at(
+                f"{base}/{path}", limit=MAX_GENERATED_BYTES
+            )  # strings: pathlib was a third of this
         except (FileNotFoundError, NotADirectoryError):  # the write reports a file in the way
             changes.append(Change(path, Action.CREATE, "missing", planned))
             continue
