@@ -20,11 +20,11 @@ from pathlib import Path
 import avion_workspace
 from avion_workspace.config import load_platform
 from avion_workspace.localenv import ensure_env
+from avion_workspace.render import MANIFEST, MAX_MANIFEST_BYTES
 from avion_workspace.workspace import find_root, resolve_config_dir
 
 # What the last render of this workspace saw: its inputs and outputs, by path, size and mtime.
 RENDER_STAMP = Path(".avion") / "render.stamp"
-MANIFEST = ".render-manifest.json"
 
 
 # Inputs of a render outside config/ and the engine: the CI pipeline definition.
@@ -41,7 +41,6 @@ def _installed() -> list[str]:
 
 
 _MAX_STAMP_BYTES = 1024
-_MAX_MANIFEST_BYTES = 16 * 1024 * 1024  # render.writer's bound (not imported: the fast path)
 
 
 def _manifest_outputs(manifest: Path) -> list[str] | None:
@@ -51,7 +50,7 @@ def _manifest_outputs(manifest: Path) -> list[str] | None:
     from avion_workspace.pathpolicy import UnreadableFile, policy_violation, read_regular
 
     try:
-        raw = read_regular(manifest, limit=_MAX_MANIFEST_BYTES, source=MANIFEST)
+        raw = read_regular(manifest, limit=MAX_MANIFEST_BYTES, source=MANIFEST)
         files = json.loads(raw.decode("utf-8"))["files"]
     except (UnreadableFile, OSError, ValueError, KeyError, TypeError, RecursionError):
         return None

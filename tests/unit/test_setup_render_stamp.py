@@ -121,13 +121,6 @@ def test_a_manifest_only_a_full_render_can_judge_has_no_fingerprint(tmp_path: Pa
     assert render_fingerprint(root, config) == ""
 
 
-def test_the_fast_paths_manifest_bound_is_the_writers() -> None:
-    from avion_workspace import setup
-    from avion_workspace.render import writer
-
-    assert setup._MAX_MANIFEST_BYTES == writer.MAX_MANIFEST_BYTES
-
-
 def test_whatever_stands_where_the_stamp_goes_is_replaced_not_written_through(
     tmp_path: Path,
 ) -> None:

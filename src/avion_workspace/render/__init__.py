@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from avion_workspace.render.writer import ApplyReport, Comparison, apply_plan, check_plan
 
 __all__ = [
+    "MANIFEST",
+    "MAX_MANIFEST_BYTES",
     "ApplyReport",
     "Comparison",
     "RenderContext",
@@ -47,6 +49,12 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+# The render manifest, named here (not in the writer) so the stamp's fast path in
+# avion_workspace.setup reads it without importing the writer.
+MANIFEST = ".render-manifest.json"
+MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 
 
 @contextlib.contextmanager

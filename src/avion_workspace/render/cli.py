@@ -9,7 +9,8 @@ from avion_workspace.workspace import find_root, resolve_config_dir
 
 
 def run_render(config_dir: str | None, *, check: bool, force: bool) -> None:
-    from avion_workspace.setup import MANIFEST, render_is_current, write_render_stamp
+    from avion_workspace.render import MANIFEST
+    from avion_workspace.setup import render_is_current, write_render_stamp
 
     root = find_root()
     cdir = resolve_config_dir(config_dir)

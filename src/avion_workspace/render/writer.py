@@ -46,12 +46,10 @@ from avion_workspace.pathpolicy import (
     read_regular_at,
     safe_target,
 )
-from avion_workspace.render import jsonout
+from avion_workspace.render import MANIFEST, MAX_MANIFEST_BYTES, jsonout
 from avion_workspace.render.plan import GENERATED_MARK, GeneratedFile, RenderPlan, comment_style
 
-MANIFEST = ".render-manifest.json"
 _MANIFEST_VERSION = 1
-MAX_MANIFEST_BYTES = 16 * 1024 * 1024
 # A generated file is at most tens of kilobytes; a larger file where one goes is not read.
 MAX_GENERATED_BYTES = 16 * 1024 * 1024
 TEMP_SUFFIX = ".avion-tmp"
